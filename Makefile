@@ -1,0 +1,58 @@
+# The one command surface: `make run`, `make test`, `make check`, `make bench`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV_ENV := DEBUG=true
+.DEFAULT_GOAL := help
+
+.PHONY: help install browser run serve demo-data test check pytest bench clean
+
+help:
+	@echo "make run    install, migrate, load geography and demo data, serve on http://127.0.0.1:8000"
+	@echo "make test   install and run every test, lint and migration check"
+	@echo "make check  lint, format check and migration check only"
+	@echo "make bench  speed and memory benchmarks"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+# Debian's chromium drives the browser tests (Playwright's own download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+
+demo-data: install
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py load_areas
+	$(DEV_ENV) $(PY) manage.py load_postcodes
+	$(DEV_ENV) $(PY) manage.py import_gp_practices fixtures/gp_practices_demo.csv
+
+run: demo-data
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run --settings=config.test_settings
+
+pytest: install browser
+	$(VENV)/bin/pytest
+
+test: check pytest
+
+bench: install
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles

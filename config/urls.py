@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("config.api_urls")),
+    path("", include("directory.urls")),
+    # The NHS.UK frontend stylesheet refers to its icons as /assets/images/...
+    re_path(
+        r"^assets/(?P<path>images/.+\.(?:svg|png|ico))$",
+        serve,
+        {"document_root": settings.NHSUK_FRONTEND_DIR / "assets"},
+    ),
+]

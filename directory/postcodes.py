@@ -1,0 +1,56 @@
+"""Postcode normalisation and lookup: the one place every part of Signpost asks about a postcode."""
+
+import re
+
+from directory.models import Postcode
+
+# The UK postcode grammar (outward code, then inward code "9AA"), plus the special GIR 0AA.
+_POSTCODE = re.compile(r"^(?:([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|(GIR)(0AA))$")
+
+
+class PostcodeError(ValueError):
+    """A postcode that cannot be used."""
+
+
+class InvalidPostcode(PostcodeError):
+    """Not a UK postcode at all ("SM1 XYZ")."""
+
+
+class UnknownPostcode(PostcodeError):
+    """A well-formed postcode that the ONS Postcode Directory does not hold."""
+
+
+def normalise_postcode(raw: str) -> str:
+    """Return the postcode in the standard form "SW19 1AA", whatever its case and spacing."""
+    if not isinstance(raw, str):
+        raise InvalidPostcode(f"{raw!r} is not a valid UK postcode")
+    compact = re.sub(r"\s+", "", raw).upper()
+    match = _POSTCODE.match(compact)
+    if not match or len(compact) > 7:
+        shown = raw.strip()[:20]
+        raise InvalidPostcode(f"'{shown}' is not a valid UK postcode")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def is_valid_postcode(raw: str) -> bool:
+    """Say whether the text is shaped like a UK postcode."""
+    try:
+        normalise_postcode(raw)
+    except InvalidPostcode:
+        return False
+    return True
+
+
+def postcode_sector(raw: str) -> str:
+    """Return the postcode sector ("SW19 1"): the outward code and the first inward digit."""
+    normal = normalise_postcode(raw)
+    return normal[:-2]
+
+
+def lookup_postcode(raw: str) -> Postcode:
+    """Return the known postcode, raising InvalidPostcode or UnknownPostcode."""
+    normal = normalise_postcode(raw)
+    try:
+        return Postcode.objects.select_related("local_authority__icb").get(postcode=normal)
+    except Postcode.DoesNotExist:
+        raise UnknownPostcode(f"'{normal}' is not a known UK postcode") from None

@@ -1,0 +1,55 @@
+"""Shared fixtures: real ONS geography for a handful of boroughs, personas, the browser."""
+
+import pytest
+
+from directory.geography import load_areas, load_postcodes
+from directory.models import Postcode
+
+# Both sides of the South West London / Surrey Heartlands boundary.
+TEST_LOCAL_AUTHORITIES = [
+    "E09000029",  # Sutton (South West London)
+    "E09000024",  # Merton (South West London)
+    "E09000008",  # Croydon (South West London)
+    "E07000208",  # Epsom and Ewell (Surrey Heartlands)
+    "E07000211",  # Reigate and Banstead (Surrey Heartlands)
+]
+
+
+def ensure_geography() -> None:
+    """Load the test boroughs' areas and postcodes unless they are already there."""
+    if not Postcode.objects.filter(local_authority_id=TEST_LOCAL_AUTHORITIES[0]).exists():
+        load_areas()
+        load_postcodes(local_authorities=TEST_LOCAL_AUTHORITIES)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_geography()
+
+
+@pytest.fixture
+def geography(db):
+    """Real ONS postcodes for the test boroughs (reloaded after a transactional test)."""
+    ensure_geography()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
