@@ -7,6 +7,8 @@ from directory import api as directory_api
 
 router = DefaultRouter()
 router.register("areas", directory_api.AreaViewSet, basename="area")
+router.register("needs", directory_api.NeedViewSet, basename="need")
+router.register("services", directory_api.ServiceViewSet, basename="service")
 
 urlpatterns = [
     path(

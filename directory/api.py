@@ -1,14 +1,29 @@
-"""Read-only API for places: postcodes and areas."""
+"""API for places and the directory."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, viewsets
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from directory.models import Area
+from directory.filters import ServiceFilter
+from directory.models import Area, Location, Need, Service
 from directory.postcodes import InvalidPostcode, UnknownPostcode, lookup_postcode
-from directory.serializers import AreaSerializer, PostcodeSerializer
+from directory.queries import nearest_first
+from directory.serializers import (
+    AreaSerializer,
+    NeedSerializer,
+    PostcodeSerializer,
+    ServiceSerializer,
+    ServiceWriteSerializer,
+)
+
+
+class BoundedPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
 
 
 class PostcodeDetail(APIView):
@@ -40,4 +55,78 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Area.objects.select_related("icb").order_by("kind", "name")
     serializer_class = AreaSerializer
     filterset_class = AreaFilter
+    pagination_class = BoundedPagination
     lookup_field = "code"
+
+
+class NeedViewSet(viewsets.ReadOnlyModelViewSet):
+    """The need taxonomy: slugs to filter and match by, with synonyms."""
+
+    queryset = Need.objects.order_by("name")
+    serializer_class = NeedSerializer
+    pagination_class = None
+    filter_backends = []
+    lookup_field = "slug"
+
+
+def can_edit_directory(user) -> bool:
+    return user.has_perm("directory.change_service")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("near", str, description="A postcode: results nearest first"),
+            OpenApiParameter("within_km", float, description="Radius from `near` (default 10)"),
+        ]
+    )
+)
+class ServiceViewSet(viewsets.ModelViewSet):
+    """Services in the directory: published ones for everyone, every status for editors."""
+
+    permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+    filterset_class = ServiceFilter
+    pagination_class = BoundedPagination
+    queryset = Service.objects.none()  # for the permission class; see get_queryset
+
+    def get_queryset(self):
+        services = Service.objects.select_related("organisation").prefetch_related(
+            "needs",
+            "areas_served",
+            "eligible_areas",
+            Prefetch("locations", queryset=Location.objects.select_related("local_authority")),
+        )
+        if not can_edit_directory(self.request.user):
+            services = services.filter(status=Service.Status.PUBLISHED)
+        return services.order_by("name", "id")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return ServiceWriteSerializer
+        return ServiceSerializer
+
+    def filter_queryset(self, queryset):
+        filterset = self.filterset_class(
+            self.request.query_params, queryset=queryset, request=self.request
+        )
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        services = filterset.qs
+        if filterset.near_point is not None:
+            return nearest_first(services, filterset.near_point)
+        return services
+
+    def create(self, request, *args, **kwargs):
+        serializer = ServiceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service = serializer.save()
+        return Response(ServiceSerializer(self.get_queryset().get(pk=service.pk)).data, status=201)
+
+    def update(self, request, *args, **kwargs):
+        if kwargs.get("partial"):
+            raise exceptions.MethodNotAllowed("PATCH", detail="Send the whole service with PUT.")
+        instance = self.get_object()
+        serializer = ServiceWriteSerializer(instance, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service = serializer.save()
+        return Response(ServiceSerializer(self.get_queryset().get(pk=service.pk)).data)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from directory.errors import ImportFileError
 from directory.models import DataImport, GPPractice, Postcode
 from directory.postcodes import InvalidPostcode, normalise_postcode
 
@@ -18,10 +19,6 @@ log = logging.getLogger(__name__)
 
 MIN_COLUMNS = 10
 STATUSES = {"A", "C", "D", "P", ""}
-
-
-class ImportFileError(ValueError):
-    """An import file that cannot be loaded; nothing was written."""
 
 
 @dataclass

@@ -3,7 +3,8 @@
 import pytest
 
 from directory.geography import load_areas, load_postcodes
-from directory.models import Postcode
+from directory.models import Need, Postcode
+from directory.needs import load_needs
 
 # Both sides of the South West London / Surrey Heartlands boundary.
 TEST_LOCAL_AUTHORITIES = [
@@ -12,6 +13,12 @@ TEST_LOCAL_AUTHORITIES = [
     "E09000008",  # Croydon (South West London)
     "E07000208",  # Epsom and Ewell (Surrey Heartlands)
     "E07000211",  # Reigate and Banstead (Surrey Heartlands)
+    # The rest of the demo directory's boroughs.
+    "E09000021",  # Kingston upon Thames
+    "E09000027",  # Richmond upon Thames
+    "E09000032",  # Wandsworth
+    "E07000210",  # Mole Valley
+    "E07000207",  # Elmbridge
 ]
 
 
@@ -20,6 +27,8 @@ def ensure_geography() -> None:
     if not Postcode.objects.filter(local_authority_id=TEST_LOCAL_AUTHORITIES[0]).exists():
         load_areas()
         load_postcodes(local_authorities=TEST_LOCAL_AUTHORITIES)
+    if not Need.objects.exists():
+        load_needs()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.gp_practices import ImportFileError, import_gp_practices
+from directory.errors import ImportFileError
+from directory.gp_practices import import_gp_practices
 
 
 class Command(BaseCommand):

@@ -1,0 +1,88 @@
+"""Read-side helpers for the directory: which services serve where, need review, lie near."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from directory.geometry import bounding_box, geodesic_km, haversine_km
+from directory.models import Area, Location, Service
+
+REVIEW_AFTER_DAYS = 365
+MAX_WITHIN_KM = 200.0
+
+
+def review_due_before() -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=REVIEW_AFTER_DAYS)
+
+
+def needs_review(services: QuerySet) -> QuerySet:
+    """Published services not reviewed in the last 12 months (or never)."""
+    return services.filter(status=Service.Status.PUBLISHED).filter(
+        Q(last_reviewed__lt=review_due_before()) | Q(last_reviewed__isnull=True)
+    )
+
+
+def serving_area(services: QuerySet, area: Area) -> QuerySet:
+    """Services serving the area: directly, through its ICB or member boroughs, or nationally."""
+    codes = {area.code}
+    if area.kind == Area.Kind.LOCAL_AUTHORITY and area.icb_id:
+        codes.add(area.icb_id)
+    if area.kind == Area.Kind.ICB:
+        codes |= set(area.members.values_list("code", flat=True))
+    return services.filter(Q(serves_nationally=True) | Q(areas_served__in=codes)).distinct()
+
+
+def text_search(services: QuerySet, q: str) -> QuerySet:
+    """Services whose name, organisation, description or needs (or their synonyms) match."""
+    condition = Q()
+    for word in q.split()[:8]:
+        condition &= (
+            Q(name__icontains=word)
+            | Q(organisation__name__icontains=word)
+            | Q(description__icontains=word)
+            | Q(needs__name__icontains=word)
+            | Q(needs__synonyms__icontains=word)
+        )
+    return services.filter(condition).distinct()
+
+
+@dataclass(frozen=True)
+class Near:
+    latitude: float
+    longitude: float
+    within_km: float
+
+
+def nearest_first(services: QuerySet, near: Near) -> list[Service]:
+    """Services with a location within the radius, nearest first, each with distance_km."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(near.latitude, near.longitude, near.within_km)
+    rows = list(
+        Location.objects.filter(
+            service__in=services,
+            latitude__range=(min_lat, max_lat),
+            longitude__range=(min_lon, max_lon),
+        ).values_list("service_id", "latitude", "longitude")
+    )
+    if not rows:
+        return []
+    ids = np.array([r[0] for r in rows])
+    lats = np.array([r[1] for r in rows], dtype=float)
+    lons = np.array([r[2] for r in rows], dtype=float)
+    rough = haversine_km(near.latitude, near.longitude, lats, lons)
+    nearest: dict[int, tuple[float, float, float]] = {}
+    for i in np.argsort(rough, kind="stable"):
+        if rough[i] > near.within_km * 1.005:
+            break
+        nearest.setdefault(int(ids[i]), (float(rough[i]), lats[i], lons[i]))
+    by_id = services.filter(pk__in=list(nearest)).in_bulk()
+    result = []
+    for service_id, (_, lat, lon) in nearest.items():
+        service = by_id[service_id]
+        service.distance_km = geodesic_km((near.latitude, near.longitude), (lat, lon))
+        if service.distance_km <= near.within_km:
+            result.append(service)
+    result.sort(key=lambda s: (s.distance_km, s.name, s.pk))
+    return result
