@@ -62,3 +62,31 @@ def pytest_report_header(config):
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture
+def editor(db):
+    """A directory editor: may change services, nothing else."""
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("eddie.editor", password="editor-pass-123")
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="directory",
+            codename__in=[
+                "add_service",
+                "change_service",
+                "view_service",
+                "add_location",
+                "change_location",
+                "delete_location",
+                "view_location",
+                "view_organisation",
+                "view_area",
+                "view_need",
+            ],
+        )
+    )
+    return user

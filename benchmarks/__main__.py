@@ -1,0 +1,69 @@
+"""Run the benchmarks against their own database and print the figures.
+
+Usage: python -m benchmarks [step ...]   (steps: postcodes, import; default all)
+The database is bench.sqlite3 unless BENCH_DATABASE_URL names another (e.g. PostgreSQL).
+Each step runs as a child process so that its wall time and peak memory are its own.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results"
+
+
+def environment() -> dict:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = os.environ.get(
+        "BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'bench.sqlite3'}"
+    )
+    env.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    env["DEBUG"] = "false"  # DEBUG keeps every query in memory and would skew the figures
+    env["LOG_LEVEL"] = "WARNING"
+    return env
+
+
+def run(label: str, *args: str) -> dict:
+    """Run manage.py with args as a child; return its wall time and peak memory."""
+    started = time.perf_counter()
+    child = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment()
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if child.returncode != 0:
+        raise SystemExit(f"benchmark step failed: manage.py {' '.join(args)}")
+    figure = {
+        "step": label,
+        "seconds": round(seconds, 2),
+        "peak_mib": round(usage.ru_maxrss / 1024),
+    }
+    print(f"BENCH {label}: {figure['seconds']} s, peak {figure['peak_mib']} MiB", flush=True)
+    return figure
+
+
+def main(steps: list[str]) -> None:
+    steps = steps or ["postcodes", "import"]
+    figures = []
+    run("migrate", "migrate", "--no-input", "-v", "0")
+    run("load_areas", "load_areas")
+    run("load_needs", "load_needs")
+    if "postcodes" in steps:
+        figures.append(run("load_postcodes --all", "load_postcodes", "--all"))
+        figures.append(run("load_postcodes --all (again)", "load_postcodes", "--all"))
+    if "import" in steps:
+        figures.append(run("import 10,000-row spreadsheet", "bench_import", "--rows", "10000"))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(figures, indent=2))
+    print("\nSummary")
+    for figure in figures:
+        print(f"  {figure['step']:<40} {figure['seconds']:>8} s {figure['peak_mib']:>7} MiB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
