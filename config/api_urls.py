@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from directory import api as directory_api
+from signposting import api as signposting_api
 
 router = DefaultRouter()
 router.register("areas", directory_api.AreaViewSet, basename="area")
@@ -14,5 +15,6 @@ urlpatterns = [
     path(
         "postcodes/<str:postcode>/", directory_api.PostcodeDetail.as_view(), name="postcode-detail"
     ),
+    path("match/", signposting_api.MatchView.as_view(), name="match"),
     *router.urls,
 ]

@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("signposting.urls")),
     path("", include("directory.urls")),
     # The NHS.UK frontend stylesheet refers to its icons as /assets/images/...
     re_path(

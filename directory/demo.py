@@ -10,6 +10,7 @@ Every service goes through the same validator and writer as a spreadsheet import
 
 import datetime as dt
 import random
+from collections import Counter
 
 from django.utils import timezone
 
@@ -97,14 +98,21 @@ ORG_WORDS = [
 
 
 def _postcodes_by_area(codes) -> dict[str, list[str]]:
-    by_area: dict[str, list[str]] = {code: [] for code in codes}
-    rows = (
+    """Return each area's postcodes that have a grid reference of their own.
+
+    Many ONS postcodes (about one in seven in KT, mostly old or large-user ones) share one
+    grid reference with hundreds of others; a service placed at one would look 0 km from them.
+    """
+    rows = list(
         Postcode.objects.filter(local_authority_id__in=list(codes), latitude__isnull=False)
         .order_by("postcode")
-        .values_list("local_authority_id", "postcode")
+        .values_list("local_authority_id", "postcode", "latitude", "longitude")
     )
-    for area, postcode in rows:
-        by_area[area].append(postcode)
+    shared = Counter((lat, lon) for _, _, lat, lon in rows)
+    by_area: dict[str, list[str]] = {code: [] for code in codes}
+    for area, postcode, lat, lon in rows:
+        if shared[(lat, lon)] == 1:
+            by_area[area].append(postcode)
     return by_area
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from pyproj import Transformer
 
-from directory.models import Area, DataImport, Postcode
+from directory.models import Area, DataImport, DirectoryRevision, Postcode
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ def load_areas(reference: Path = ICB_REFERENCE) -> tuple[int, int]:
             area.name, area.kind, area.icb_id = name, kind, icb
             area.save(update_fields=["name", "kind", "icb"])
             updated += 1
+    if created or updated:
+        DirectoryRevision.bump()
     DataImport.objects.create(
         source="areas",
         file=str(reference),

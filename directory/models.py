@@ -1,6 +1,9 @@
 """Places (areas, postcodes, GP practices) and the directory of services."""
 
+import uuid
+
 from django.db import models
+from django.utils import timezone
 
 
 class Area(models.Model):
@@ -30,6 +33,18 @@ class Area(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def short_name(self) -> str:
+        """The name people say: "South West London ICB" for an ICB, else the name."""
+        if self.kind != self.Kind.ICB:
+            return self.name
+        return short_icb_name(self.name)
+
+
+def short_icb_name(name: str) -> str:
+    short = name.removeprefix("NHS ").replace("Integrated Care Board", "ICB")
+    return short.strip()
 
 
 class Postcode(models.Model):
@@ -299,3 +314,29 @@ class Location(models.Model):
 
     def __str__(self):
         return ", ".join(part for part in [self.name, self.address, self.postcode] if part)
+
+
+class DirectoryRevision(models.Model):
+    """A token replaced by every change to services, locations or areas.
+
+    Matching keeps an in-memory index of the directory per process and rebuilds it when the
+    token changes: one single-row read per request instead of a scan. A random token rather than
+    a counter, so that a rolled-back change can never reuse a number an index was built for.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"directory revision {self.token}"
+
+    @classmethod
+    def bump(cls) -> None:
+        updated = cls.objects.filter(pk=1).update(token=uuid.uuid4(), changed_at=timezone.now())
+        if not updated:
+            cls.objects.get_or_create(pk=1)
+
+    @classmethod
+    def current(cls) -> str:
+        token = cls.objects.filter(pk=1).values_list("token", flat=True).first()
+        return str(token) if token else ""

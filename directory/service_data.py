@@ -21,6 +21,7 @@ from django.utils import timezone
 from directory.models import (
     DELIVERY_MODE_FIELDS,
     Area,
+    DirectoryRevision,
     Location,
     Need,
     Organisation,
@@ -433,6 +434,8 @@ def write_services(records: list[ServiceData], targets: list[Service | None]) ->
     Service.areas_served.through.objects.bulk_create(served_rows, batch_size=2000)
     Service.eligible_areas.through.objects.bulk_create(eligible_rows, batch_size=2000)
     Location.objects.bulk_create(locations, batch_size=2000)
+    if written:
+        DirectoryRevision.bump()
     log.info(
         "write_services created=%s updated=%s unchanged=%s",
         result.created,

@@ -1,0 +1,296 @@
+"""Match a patient to the services they can use, with reasons, ranked.
+
+Candidates are the published services that cover at least one of the patient's needs and either
+serve one of the patient's areas (home, GP, work: borough or ICB), serve nationally, or have a
+location near the patient's home, so that a clinician also sees the nearby services across a
+boundary that are not open to this patient, and why. Each candidate gets an eligibility
+decision from the pure engine; ranking is: eligible, then check, then not eligible; within each,
+open services before closed ones, then more needs covered, then nearer, then more recently
+reviewed, then by id so that ties are always broken the same way.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from directory.geometry import bounding_box, geodesic_km, haversine_km
+from directory.models import DELIVERY_MODE_FIELDS, Area, GPPractice, PatientGroup
+from directory.postcodes import PostcodeError, lookup_postcode
+from eligibility.engine import SEVERITY, Decision, Patient, Place, Verdict, decide
+from signposting.index import CAPACITY_CLOSED, DirectoryIndex, Entry, current_index
+
+NEARBY_KM = 10.0
+MAX_DISTANCE_KM = 200.0
+MAX_NEEDS = 10
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+
+
+class MatchError(ValueError):
+    """Bad input, with the problems by field name."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class MatchQuery:
+    home_postcode: str
+    needs: list[str]
+    work_postcode: str | None = None
+    gp_practice: str | None = None
+    gp_area: str | None = None
+    age: int | None = None
+    groups: list[str] | None = None
+    delivery_modes: list[str] | None = None
+    max_distance_km: float | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass
+class ResolvedPatient:
+    patient: Patient
+    home_area: Area | None
+    gp_area: Area | None
+    work_area: Area | None
+    latitude: float | None
+    longitude: float | None
+    need_ids: list[int]
+
+    @property
+    def icbs(self) -> list[Area]:
+        seen = {}
+        for area in (self.home_area, self.gp_area, self.work_area):
+            if area is not None and area.icb is not None:
+                seen.setdefault(area.icb.code, area.icb)
+        return list(seen.values())
+
+    def area_codes(self) -> set[str]:
+        codes = set()
+        for area in (self.home_area, self.gp_area, self.work_area):
+            if area is not None:
+                codes.add(area.code)
+                if area.icb_id:
+                    codes.add(area.icb_id)
+        return codes
+
+
+@dataclass
+class Match:
+    entry: Entry
+    decision: Decision
+    matched_need_ids: list[int]
+    distance_km: float | None
+    location: tuple[str, str] | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.entry.capacity == CAPACITY_CLOSED
+
+
+@dataclass
+class MatchResult:
+    patient: ResolvedPatient
+    results: list[Match]
+    total: int
+    unmet_need_ids: list[int] = field(default_factory=list)
+
+
+def _place(area: Area | None) -> Place | None:
+    if area is None:
+        return None
+    icb = area.icb
+    return Place(area.code, area.name, icb.code if icb else None, icb.short_name if icb else None)
+
+
+def resolve_patient(query: MatchQuery, index: DirectoryIndex) -> ResolvedPatient:
+    """Turn what the user typed into engine facts, collecting every problem by field."""
+    errors: dict[str, list[str]] = {}
+
+    def err(name, message):
+        errors.setdefault(name, []).append(message)
+
+    home = work = None
+    try:
+        home = lookup_postcode(query.home_postcode or "")
+    except PostcodeError as exc:
+        err("home_postcode", str(exc))
+    if query.work_postcode:
+        try:
+            work = lookup_postcode(query.work_postcode)
+        except PostcodeError as exc:
+            err("work_postcode", str(exc))
+
+    gp_area = None
+    if query.gp_practice and query.gp_area:
+        err("gp_practice", "give the GP practice or the GP's borough, not both")
+    elif query.gp_practice:
+        code = query.gp_practice.strip().upper()
+        practice = (
+            GPPractice.objects.select_related("local_authority__icb").filter(code=code).first()
+        )
+        if practice is None:
+            err(
+                "gp_practice", f"'{query.gp_practice.strip()[:20]}' is not a known GP practice code"
+            )
+        else:
+            gp_area = practice.local_authority
+    elif query.gp_area:
+        gp_area = Area.objects.select_related("icb").filter(code=query.gp_area.strip()).first()
+        if gp_area is None:
+            err("gp_area", f"'{query.gp_area.strip()[:20]}' is not a known area code")
+        elif gp_area.kind != Area.Kind.LOCAL_AUTHORITY:
+            err("gp_area", "give the GP's borough (a local authority code), not an ICB")
+
+    need_ids: list[int] = []
+    aliases = index.need_aliases
+    if not query.needs:
+        err("needs", "give at least one need")
+    elif len(query.needs) > MAX_NEEDS:
+        err("needs", f"give at most {MAX_NEEDS} needs")
+    else:
+        for raw in query.needs:
+            need_id = aliases.get(str(raw).strip().lower())
+            if need_id is None:
+                err("needs", f"'{str(raw)[:40]}' is not a known need (see /api/v1/needs/)")
+            elif need_id not in need_ids:
+                need_ids.append(need_id)
+
+    if query.age is not None and not (0 <= query.age <= 120):
+        err("age", "give an age in whole years from 0 to 120")
+    groups = None
+    if query.groups is not None:
+        bad = [g for g in query.groups if g not in PatientGroup.values]
+        if bad:
+            err("for", f"'{bad[0]}' is not one of {', '.join(PatientGroup.values)}")
+        groups = frozenset(query.groups)
+    for mode in query.delivery_modes or ():
+        if mode not in DELIVERY_MODE_FIELDS:
+            err("delivery_modes", f"'{mode}' is not one of {', '.join(DELIVERY_MODE_FIELDS)}")
+    if query.max_distance_km is not None and not (0 < query.max_distance_km <= MAX_DISTANCE_KM):
+        err("max_distance_km", f"give a distance above 0 and at most {MAX_DISTANCE_KM:g} km")
+    if not (1 <= query.limit <= MAX_LIMIT):
+        err("limit", f"give a limit from 1 to {MAX_LIMIT}")
+    if errors:
+        raise MatchError(errors)
+
+    home_area = home.local_authority
+    work_area = work.local_authority if work else None
+    return ResolvedPatient(
+        patient=Patient(
+            home=_place(home_area),
+            work=_place(work_area),
+            gp=_place(gp_area),
+            age=query.age,
+            groups=groups,
+        ),
+        home_area=home_area,
+        gp_area=gp_area,
+        work_area=work_area,
+        latitude=home.latitude,
+        longitude=home.longitude,
+        need_ids=need_ids,
+    )
+
+
+def _union(postings: dict, keys, size: int) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    for key in keys:
+        positions = postings.get(key)
+        if positions is not None:
+            mask[positions] = True
+    return mask
+
+
+def match(query: MatchQuery) -> MatchResult:
+    """Return the ranked services for this patient, and the needs no eligible service meets."""
+    index = current_index()
+    resolved = resolve_patient(query, index)
+    size = index.size
+    wanted = _union(index.need_postings, resolved.need_ids, size)
+    reach = _union(index.area_postings, resolved.area_codes(), size)
+    reach[index.national] = True
+    has_home_point = resolved.latitude is not None
+    if has_home_point:
+        radius = query.max_distance_km or NEARBY_KM
+        box = bounding_box(resolved.latitude, resolved.longitude, radius)
+        reach[index.positions_near(resolved.latitude, resolved.longitude, box)] = True
+    candidates = np.flatnonzero(wanted & reach)
+
+    distances = np.full(len(candidates), np.nan)
+    if has_home_point and len(candidates):
+        distances = _nearest_distances(index, candidates, resolved.latitude, resolved.longitude)
+
+    modes = frozenset(query.delivery_modes or ())
+    requested = set(resolved.need_ids)
+    ranked = []
+    for position, distance in zip(candidates.tolist(), distances.tolist(), strict=True):
+        entry = index.entries[position]
+        if modes and not (entry.delivery_modes & modes):
+            continue
+        has_distance = not math.isnan(distance)
+        if query.max_distance_km is not None and has_distance and distance > query.max_distance_km:
+            continue
+        decision = decide(entry.criteria, resolved.patient)
+        matched = sorted(requested & entry.need_ids)
+        key = (
+            SEVERITY[decision.verdict],
+            entry.capacity == CAPACITY_CLOSED,
+            -len(matched),
+            round(distance, 2) if has_distance else math.inf,
+            -entry.reviewed,
+            entry.id,
+        )
+        ranked.append((key, position, decision, matched, distance if has_distance else None))
+    ranked.sort(key=lambda item: item[0])
+
+    met = set()
+    for _, position, decision, matched, _ in ranked:
+        if (
+            decision.verdict == Verdict.ELIGIBLE
+            and index.entries[position].capacity != CAPACITY_CLOSED
+        ):
+            met.update(matched)
+    results = [
+        _present(index, resolved, position, decision, matched, distance)
+        for _, position, decision, matched, distance in ranked[: query.limit]
+    ]
+    return MatchResult(
+        patient=resolved,
+        results=results,
+        total=len(ranked),
+        unmet_need_ids=[n for n in resolved.need_ids if n not in met],
+    )
+
+
+def _nearest_distances(index, candidates: np.ndarray, lat: float, lon: float) -> np.ndarray:
+    """The rough distance to each candidate's nearest location (NaN for remote services)."""
+    counts = index.loc_count[candidates]
+    distances = np.full(len(candidates), np.nan)
+    located = counts > 0
+    if not located.any():
+        return distances
+    starts = index.loc_start[candidates[located]]
+    counts = counts[located]
+    offsets = np.cumsum(counts) - counts
+    rows = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
+    rough = haversine_km(lat, lon, index.loc_lat[rows], index.loc_lon[rows])
+    distances[located] = np.minimum.reduceat(rough, offsets)
+    return distances
+
+
+def _present(index, resolved, position, decision, matched, rough) -> Match:
+    """Build one shown result, with geopy's geodesic distance to its nearest location."""
+    entry = index.entries[position]
+    distance = location = None
+    if rough is not None:
+        start, count = int(index.loc_start[position]), int(index.loc_count[position])
+        home = (resolved.latitude, resolved.longitude)
+        distance, best = min(
+            (geodesic_km(home, (index.loc_lat[row], index.loc_lon[row])), row)
+            for row in range(start, start + count)
+        )
+        location = index.loc_address[best]
+    return Match(entry, decision, matched, distance, location)

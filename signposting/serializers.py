@@ -1,0 +1,88 @@
+from rest_framework import serializers
+
+from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
+
+
+class MatchRequestSerializer(serializers.Serializer):
+    """The patient's facts. Only home_postcode and needs are required; nothing is stored."""
+
+    home_postcode = serializers.CharField(max_length=20)
+    work_postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    gp_practice = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    gp_area = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    age = serializers.IntegerField(required=False, allow_null=True)
+    needs = serializers.ListField(child=serializers.CharField(max_length=60), max_length=50)
+    delivery_modes = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, max_length=10
+    )
+    max_distance_km = serializers.FloatField(required=False, allow_null=True)
+    limit = serializers.IntegerField(required=False, default=DEFAULT_LIMIT)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "for" is a Python keyword, so the field is added by name.
+        fields["for"] = serializers.ListField(
+            child=serializers.CharField(max_length=40), required=False, max_length=20
+        )
+        return fields
+
+    def to_query(self) -> MatchQuery:
+        data = self.validated_data
+        return MatchQuery(
+            home_postcode=data["home_postcode"],
+            work_postcode=data.get("work_postcode") or None,
+            gp_practice=data.get("gp_practice") or None,
+            gp_area=data.get("gp_area") or None,
+            age=data.get("age"),
+            needs=data["needs"],
+            groups=data.get("for"),
+            delivery_modes=data.get("delivery_modes") or None,
+            max_distance_km=data.get("max_distance_km"),
+            limit=data.get("limit", DEFAULT_LIMIT),
+        )
+
+
+def area_json(area) -> dict | None:
+    return None if area is None else {"code": area.code, "name": area.name}
+
+
+def match_json(item: Match, need_slugs: dict[int, str]) -> dict:
+    entry = item.entry
+    return {
+        "service": {
+            "id": entry.id,
+            "name": entry.name,
+            "organisation": entry.organisation,
+            "capacity": entry.capacity,
+            "delivery_modes": sorted(entry.delivery_modes),
+            "referral_route": entry.referral_route,
+            "phone": entry.phone,
+            "email": entry.email,
+            "website": entry.website,
+            "last_reviewed": entry.last_reviewed.isoformat() if entry.last_reviewed else None,
+            "address": (
+                None
+                if item.location is None
+                else {"address": item.location[0], "postcode": item.location[1]}
+            ),
+        },
+        "eligibility": item.decision.verdict.value,
+        "reasons": [reason.text for reason in item.decision.reasons],
+        "matched_needs": [need_slugs[n] for n in item.matched_need_ids],
+        "distance_km": item.distance_km,
+    }
+
+
+def result_json(result: MatchResult, need_slugs: dict[int, str]) -> dict:
+    patient = result.patient
+    return {
+        "patient": {
+            "home_area": area_json(patient.home_area),
+            "gp_area": area_json(patient.gp_area),
+            "work_area": area_json(patient.work_area),
+            "icbs": [{"code": icb.code, "name": icb.name} for icb in patient.icbs],
+        },
+        "results": [match_json(item, need_slugs) for item in result.results],
+        "total_results": result.total,
+        "unmet_needs": [need_slugs[n] for n in result.unmet_need_ids],
+    }
