@@ -1,0 +1,115 @@
+import pytest
+from rest_framework.test import APIClient
+
+from .factories import make_service
+
+
+@pytest.fixture
+def api(django_user_model):
+    client = APIClient()
+    client.force_authenticate(django_user_model.objects.create_user("lw", password="x-pass-123"))
+    return client
+
+
+@pytest.fixture
+def services(geography):
+    return [
+        make_service(service="Sutton befriending", needs="isolation", postcode="SM1 1AA"),
+        make_service(
+            service="Surrey befriending", needs="isolation", postcode="KT17 1AA",
+            areas_served="Epsom and Ewell", eligible_areas="QXU",
+        ),
+    ]  # fmt: skip
+
+
+def test_it_needs_a_signed_in_user(services):
+    response = APIClient().post(
+        "/api/v1/match/", {"home_postcode": "SM1 1AA", "needs": ["isolation"]}, format="json"
+    )
+    assert response.status_code in (401, 403)
+
+
+def test_it_accepts_a_token(services, django_user_model):
+    from rest_framework.authtoken.models import Token
+
+    user = django_user_model.objects.create_user("tok", password="x-pass-123")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    body = {"home_postcode": "SM1 1AA", "needs": ["isolation"]}
+    assert client.post("/api/v1/match/", body, format="json").status_code == 200
+
+
+def test_it_returns_patient_results_and_unmet_needs(api, services):
+    response = api.post(
+        "/api/v1/match/",
+        {
+            "home_postcode": "kt17 1aa",
+            "gp_area": "E07000208",
+            "age": 54,
+            "needs": ["isolation", "debt"],
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["patient"] == {
+        "home_area": {"code": "E07000208", "name": "Epsom and Ewell"},
+        "gp_area": {"code": "E07000208", "name": "Epsom and Ewell"},
+        "work_area": None,
+        "icbs": [{"code": "QXU", "name": "NHS Surrey Heartlands Integrated Care Board"}],
+    }
+    assert body["unmet_needs"] == ["debt"]
+    assert body["total_results"] == 2
+    first, second = body["results"]
+    assert first == {
+        "service": {
+            "id": services[1].pk,
+            "name": "Surrey befriending",
+            "organisation": "Test Befrienders (demo)",
+            "capacity": "open",
+            "delivery_modes": ["in_person", "phone"],
+            "referral_route": "both",
+            "phone": "01632 960000",
+            "email": "",
+            "website": "",
+            "last_reviewed": "2026-01-01",
+            "address": {"address": "1 High Street", "postcode": "KT17 1AA"},
+        },
+        "eligibility": "eligible",
+        "reasons": ["Lives in Epsom and Ewell (Surrey Heartlands ICB)"],
+        "matched_needs": ["isolation"],
+        "distance_km": 0.0,
+    }
+    assert second["service"]["name"] == "Sutton befriending"
+    assert second["eligibility"] == "not_eligible"
+    assert second["distance_km"] > 5
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"home_postcode": "SM1 XYZ", "needs": ["isolation"]}, "home_postcode"),
+        ({"home_postcode": "ZZ9 9ZZ", "needs": ["isolation"]}, "home_postcode"),
+        ({"home_postcode": "SM1 1AA", "needs": ["unicorns"]}, "needs"),
+        ({"home_postcode": "SM1 1AA"}, "needs"),
+        ({"needs": ["isolation"]}, "home_postcode"),
+        (
+            {"home_postcode": "SM1 1AA", "needs": ["isolation"], "gp_practice": "NOPE1"},
+            "gp_practice",
+        ),
+        ({"home_postcode": "SM1 1AA", "needs": ["isolation"], "age": "old"}, "age"),
+        ({"home_postcode": "SM1 1AA", "needs": ["isolation"], "for": ["wizards"]}, "for"),
+        ({"home_postcode": "SM1 1AA", "needs": ["x"] * 60}, "needs"),
+        ({"home_postcode": "S" * 5000, "needs": ["isolation"]}, "home_postcode"),
+    ],
+)
+def test_bad_input_answers_400_naming_the_field(api, services, body, field):
+    response = api.post("/api/v1/match/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_a_malformed_body_is_a_clear_400(api, services):
+    response = api.post("/api/v1/match/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]

@@ -1,0 +1,231 @@
+from pathlib import Path
+
+import pytest
+from geopy.distance import geodesic
+
+from directory.gp_practices import import_gp_practices
+from directory.models import Need, Postcode
+from signposting.matching import MatchError, MatchQuery, match
+
+from .factories import make_service
+
+DEMO_PRACTICES = Path(__file__).resolve().parent.parent / "fixtures" / "gp_practices_demo.csv"
+
+
+@pytest.fixture
+def directory(geography):
+    import_gp_practices(DEMO_PRACTICES)  # Z00013 is in Sutton, Z00019 in Epsom and Ewell
+    return {
+        "sutton": make_service(
+            service="Sutton befriending", needs="isolation", postcode="SM1 1AA",
+            eligible_areas="Sutton", eligible_via="lives;gp",
+        ),
+        "swl_gp": make_service(
+            service="SWL pain course", needs="pain-self-management;isolation", postcode="SM2 5AA",
+            areas_served="QWE", eligible_areas="QWE", eligible_via="gp",
+        ),
+        "surrey": make_service(
+            service="Surrey befriending", needs="isolation", postcode="KT17 1AA",
+            areas_served="Epsom and Ewell", eligible_areas="QXU", eligible_via="lives;gp",
+        ),
+        "older": make_service(
+            service="Sutton lunch club", needs="isolation", postcode="SM1 2AA",
+            eligible_areas="Sutton", min_age="65",
+        ),
+        "carers": make_service(
+            service="Sutton carers group", needs="carers;isolation", postcode="SM1 1AA",
+            eligible_areas="Sutton", only_for="carer",
+        ),
+        "closed": make_service(
+            service="Sutton closed befriending", needs="isolation", postcode="SM1 1AA",
+            eligible_areas="Sutton", capacity="closed",
+        ),
+        "national": make_service(
+            service="National helpline", needs="isolation;bereavement", postcode="",
+            delivery_modes="phone", areas_served="national", eligible_areas="",
+        ),
+    }  # fmt: skip
+
+
+def by_name(result):
+    return {m.entry.name: m for m in result.results}
+
+
+def verdicts(result):
+    return {m.entry.name: m.decision.verdict.value for m in result.results}
+
+
+def test_a_sutton_resident_can_use_sutton_services(directory):
+    result = match(
+        MatchQuery(home_postcode="sm1 1aa", gp_practice="Z00013", age=70, needs=["isolation"])
+    )
+    assert verdicts(result) == {
+        "Sutton befriending": "eligible",
+        "SWL pain course": "eligible",
+        "Surrey befriending": "not_eligible",
+        "Sutton lunch club": "eligible",
+        "Sutton carers group": "check",
+        "Sutton closed befriending": "eligible",
+        "National helpline": "eligible",
+    }
+    assert result.patient.home_area.name == "Sutton"
+    assert [icb.code for icb in result.patient.icbs] == ["QWE"]
+
+
+def test_an_epsom_resident_with_a_sutton_gp_can_use_gp_registered_services(directory):
+    result = match(MatchQuery(home_postcode="KT17 1AA", gp_practice="Z00013", needs=["isolation"]))
+    found = by_name(result)
+    assert found["SWL pain course"].decision.verdict == "eligible"
+    assert [r.text for r in found["SWL pain course"].decision.reasons] == [
+        "Registered with a GP in Sutton (South West London ICB)"
+    ]
+    assert found["Sutton befriending"].decision.verdict == "eligible"
+    assert found["Surrey befriending"].decision.verdict == "eligible"
+
+
+def test_an_epsom_resident_with_an_epsom_gp_is_told_why_not_and_shown_surrey(directory):
+    result = match(MatchQuery(home_postcode="KT17 1AA", gp_practice="Z00019", needs=["isolation"]))
+    found = by_name(result)
+    assert found["Surrey befriending"].decision.verdict == "eligible"
+    assert found["Surrey befriending"].decision.reasons[0].text == (
+        "Lives in Epsom and Ewell (Surrey Heartlands ICB)"
+    )
+    swl = found["SWL pain course"]
+    assert swl.decision.verdict == "not_eligible"
+    assert swl.decision.reasons[0].text == (
+        "Only for people who are registered with a GP in South West London ICB; "
+        "the patient is registered with a GP in Epsom and Ewell"
+    )
+    assert found["Sutton befriending"].decision.reasons[0].text == (
+        "Only for people who live in or are registered with a GP in Sutton; "
+        "the patient lives in Epsom and Ewell and is registered with a GP in Epsom and Ewell"
+    )
+    order = [m.decision.verdict for m in result.results]
+    assert order == sorted(order, key=["eligible", "check", "not_eligible"].index)
+
+
+def test_no_gp_given_means_check_for_gp_only_services(directory):
+    result = match(MatchQuery(home_postcode="SM1 1AA", needs=["pain-self-management"]))
+    only = result.results[0]
+    assert only.entry.name == "SWL pain course"
+    assert only.decision.verdict == "check"
+    assert "no GP was given" in only.decision.reasons[0].text
+
+
+def test_age_limits_and_carers_only(directory):
+    young = by_name(match(MatchQuery(home_postcode="SM1 1AA", age=40, needs=["isolation"])))
+    assert young["Sutton lunch club"].decision.verdict == "not_eligible"
+    carer = by_name(
+        match(MatchQuery(home_postcode="SM1 1AA", age=70, groups=["carer"], needs=["carers"]))
+    )
+    assert carer["Sutton carers group"].decision.verdict == "eligible"
+    not_carer = by_name(match(MatchQuery(home_postcode="SM1 1AA", groups=[], needs=["carers"])))
+    assert not_carer["Sutton carers group"].decision.verdict == "not_eligible"
+
+
+def test_a_need_nobody_covers_is_unmet(directory):
+    housing = Need.objects.get(slug="housing").pk
+    result = match(MatchQuery(home_postcode="SM1 1AA", needs=["housing", "isolation"]))
+    assert result.results
+    assert all(housing not in m.matched_need_ids for m in result.results)
+    assert result.unmet_need_ids == [housing]
+
+
+def test_a_closed_service_comes_after_open_ones_of_the_same_eligibility(directory):
+    result = match(
+        MatchQuery(home_postcode="SM1 1AA", gp_practice="Z00013", age=70, needs=["isolation"])
+    )
+    eligible = [m for m in result.results if m.decision.verdict == "eligible"]
+    assert eligible[-1].entry.name == "Sutton closed befriending"
+    assert eligible[-1].closed
+
+
+def test_only_a_closed_service_leaves_the_need_unmet(geography):
+    make_service(service="Only debt", needs="debt", capacity="closed")
+    result = match(MatchQuery(home_postcode="SM1 1AA", needs=["debt"]))
+    assert len(result.results) == 1
+    assert len(result.unmet_need_ids) == 1
+
+
+def test_distances_match_an_independent_geodesic(directory):
+    result = match(MatchQuery(home_postcode="SM2 5AA", needs=["isolation"]))
+    home = Postcode.objects.get(postcode="SM2 5AA")
+    for item in result.results:
+        if item.location is None:
+            assert item.distance_km is None
+            continue
+        there = Postcode.objects.get(postcode=item.location[1])
+        expected = geodesic((home.latitude, home.longitude), (there.latitude, there.longitude)).km
+        assert item.distance_km == pytest.approx(expected, abs=0.006)
+    assert by_name(result)["SWL pain course"].distance_km == 0.0
+
+
+def test_more_needs_covered_ranks_higher_then_distance(directory):
+    result = match(
+        MatchQuery(
+            home_postcode="SM1 1AA",
+            gp_practice="Z00013",
+            needs=["isolation", "pain-self-management"],
+        )
+    )
+    assert result.results[0].entry.name == "SWL pain course"
+    assert len(result.results[0].matched_need_ids) == 2
+
+
+def test_ties_are_broken_the_same_way_every_time(geography):
+    first = make_service(
+        service="Twin A", needs="debt", postcode="SM1 1AA", last_reviewed="2026-01-01"
+    )
+    second = make_service(
+        service="Twin B", needs="debt", postcode="SM1 1AA", last_reviewed="2026-01-01"
+    )
+    for _ in range(3):
+        result = match(MatchQuery(home_postcode="SM1 1AA", needs=["debt"]))
+        assert [m.entry.id for m in result.results] == [first.pk, second.pk]
+    newer = make_service(
+        service="Twin C", needs="debt", postcode="SM1 1AA", last_reviewed="2026-06-01"
+    )
+    result = match(MatchQuery(home_postcode="SM1 1AA", needs=["debt"]))
+    assert result.results[0].entry.id == newer.pk
+
+
+def test_delivery_mode_and_distance_filters(directory):
+    phone = match(
+        MatchQuery(home_postcode="SM1 1AA", needs=["isolation"], delivery_modes=["phone"])
+    )
+    assert "National helpline" in by_name(phone)
+    near = match(MatchQuery(home_postcode="SM1 1AA", needs=["isolation"], max_distance_km=2))
+    names = set(by_name(near))
+    assert "Surrey befriending" not in names  # about 7 km away
+    assert "Sutton befriending" in names
+    assert "National helpline" in names  # remote services have no distance to exceed
+
+
+def test_the_index_sees_a_new_service_at_once(directory):
+    match(MatchQuery(home_postcode="SM1 1AA", needs=["bereavement"]))
+    make_service(service="New grief cafe", needs="bereavement", postcode="SM1 1AA")
+    assert "New grief cafe" in by_name(match(MatchQuery(home_postcode="SM1 1AA", needs=["grief"])))
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (dict(home_postcode="SM1 XYZ"), "home_postcode", "'SM1 XYZ' is not a valid UK postcode"),
+        (dict(home_postcode="ZZ9 9ZZ"), "home_postcode", "'ZZ9 9ZZ' is not a known UK postcode"),
+        (dict(needs=["unicorns"]), "needs", "'unicorns' is not a known need"),
+        (dict(needs=[]), "needs", "give at least one need"),
+        (dict(gp_practice="NOPE1"), "gp_practice", "'NOPE1' is not a known GP practice code"),
+        (dict(gp_area="QWE"), "gp_area", "a local authority code"),
+        (dict(gp_area="E00000000"), "gp_area", "is not a known area code"),
+        (dict(work_postcode="nope"), "work_postcode", "is not a valid UK postcode"),
+        (dict(age=300), "age", "from 0 to 120"),
+        (dict(groups=["wizards"]), "for", "'wizards' is not one of"),
+        (dict(delivery_modes=["pigeon"]), "delivery_modes", "'pigeon' is not one of"),
+        (dict(max_distance_km=0), "max_distance_km", "above 0"),
+    ],
+)
+def test_bad_input_names_the_field(directory, query, field, message):
+    base = {"home_postcode": "SM1 1AA", "needs": ["isolation"]}
+    with pytest.raises(MatchError) as error:
+        match(MatchQuery(**{**base, **query}))
+    assert message in " ".join(error.value.errors[field])
