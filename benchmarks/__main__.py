@@ -1,6 +1,6 @@
 """Run the benchmarks against their own database and print the figures.
 
-Usage: python -m benchmarks [step ...]   (steps: postcodes, import; default all)
+Usage: python -m benchmarks [step ...]   (steps: postcodes, import, match; default all)
 The database is bench.sqlite3 unless BENCH_DATABASE_URL names another (e.g. PostgreSQL).
 Each step runs as a child process so that its wall time and peak memory are its own.
 """
@@ -48,7 +48,7 @@ def run(label: str, *args: str) -> dict:
 
 
 def main(steps: list[str]) -> None:
-    steps = steps or ["postcodes", "import"]
+    steps = steps or ["postcodes", "import", "match"]
     figures = []
     run("migrate", "migrate", "--no-input", "-v", "0")
     run("load_areas", "load_areas")
@@ -58,6 +58,11 @@ def main(steps: list[str]) -> None:
         figures.append(run("load_postcodes --all (again)", "load_postcodes", "--all"))
     if "import" in steps:
         figures.append(run("import 10,000-row spreadsheet", "bench_import", "--rows", "10000"))
+    if "match" in steps:
+        figures.append(
+            run("generate_directory 200,000", "generate_directory", "--services", "200000")
+        )
+        figures.append(run("match (500 patients)", "bench_match", "--queries", "500"))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(figures, indent=2))
     print("\nSummary")

@@ -19,6 +19,7 @@ from eligibility.engine import AreaRef, Criteria
 log = logging.getLogger(__name__)
 
 CAPACITY_CLOSED = Service.Capacity.CLOSED.value
+MODE_BITS = {"in_person": 1, "phone": 2, "online": 4, "home_visit": 8}
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,9 @@ class DirectoryIndex:
             ).values_list("service_id", "area_id")
         )
 
-        criteria_cache: dict[tuple, Criteria] = {}
+        criteria_cache: dict[tuple, int] = {}
+        self.criteria: list[Criteria] = []
+        criteria_keys: list[int] = []
         self.entries: list[Entry] = []
         position: dict[int, int] = {}
         for row in published.order_by("id").values_list(
@@ -107,16 +110,20 @@ class DirectoryIndex:
             areas = tuple(sorted(eligible_of.get(sid, ())))
             via = frozenset(c for c, on in (("lives", lives), ("works", works), ("gp", gp)) if on)
             key = (areas, via, min_age, max_age, tuple(only_for or ()))
-            criteria = criteria_cache.get(key)
-            if criteria is None:
-                criteria = Criteria(
-                    areas=tuple(AreaRef(code, area_names.get(code, code)) for code in areas),
-                    via=via,
-                    min_age=min_age,
-                    max_age=max_age,
-                    only_for=tuple(only_for or ()),
+            criteria_key = criteria_cache.get(key)
+            if criteria_key is None:
+                criteria_key = criteria_cache[key] = len(self.criteria)
+                self.criteria.append(
+                    Criteria(
+                        areas=tuple(AreaRef(code, area_names.get(code, code)) for code in areas),
+                        via=via,
+                        min_age=min_age,
+                        max_age=max_age,
+                        only_for=tuple(only_for or ()),
+                    )
                 )
-                criteria_cache[key] = criteria
+            criteria_keys.append(criteria_key)
+            criteria = self.criteria[criteria_key]
             modes = frozenset(
                 m
                 for m, on in (
@@ -149,6 +156,14 @@ class DirectoryIndex:
             )
         n = len(self.entries)
         self.size = n
+        # Column arrays, so that filtering and ranking candidates is vectorised.
+        self.ids = np.array([e.id for e in self.entries], dtype=np.int64)
+        self.closed = np.array([e.capacity == CAPACITY_CLOSED for e in self.entries], dtype=bool)
+        self.reviewed = np.array([e.reviewed for e in self.entries], dtype=np.int64)
+        self.criteria_key = np.array(criteria_keys, dtype=np.int64)
+        self.mode_bits = np.array(
+            [sum(MODE_BITS[m] for m in e.delivery_modes) for e in self.entries], dtype=np.int64
+        )
         self.national = np.array(
             [i for i, e in enumerate(self.entries) if e.serves_nationally], dtype=np.int64
         )

@@ -9,7 +9,6 @@ open services before closed ones, then more needs covered, then nearer, then mor
 reviewed, then by id so that ties are always broken the same way.
 """
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,12 +17,12 @@ from directory.geometry import bounding_box, geodesic_km, haversine_km
 from directory.models import DELIVERY_MODE_FIELDS, Area, GPPractice, PatientGroup
 from directory.postcodes import PostcodeError, lookup_postcode
 from eligibility.engine import SEVERITY, Decision, Patient, Place, Verdict, decide
-from signposting.index import CAPACITY_CLOSED, DirectoryIndex, Entry, current_index
+from signposting.index import CAPACITY_CLOSED, MODE_BITS, DirectoryIndex, Entry, current_index
 
 NEARBY_KM = 10.0
 MAX_DISTANCE_KM = 200.0
 MAX_NEEDS = 10
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
@@ -209,7 +208,11 @@ def match(query: MatchQuery) -> MatchResult:
     index = current_index()
     resolved = resolve_patient(query, index)
     size = index.size
-    wanted = _union(index.need_postings, resolved.need_ids, size)
+    covered = np.zeros(size, dtype=np.int64)
+    for need_id in resolved.need_ids:
+        positions = index.need_postings.get(need_id)
+        if positions is not None:
+            covered[positions] += 1
     reach = _union(index.area_postings, resolved.area_codes(), size)
     reach[index.national] = True
     has_home_point = resolved.latitude is not None
@@ -217,50 +220,67 @@ def match(query: MatchQuery) -> MatchResult:
         radius = query.max_distance_km or NEARBY_KM
         box = bounding_box(resolved.latitude, resolved.longitude, radius)
         reach[index.positions_near(resolved.latitude, resolved.longitude, box)] = True
-    candidates = np.flatnonzero(wanted & reach)
+    candidates = np.flatnonzero((covered > 0) & reach)
 
+    if query.delivery_modes:
+        wanted_bits = sum(MODE_BITS[m] for m in set(query.delivery_modes))
+        candidates = candidates[(index.mode_bits[candidates] & wanted_bits) != 0]
     distances = np.full(len(candidates), np.nan)
     if has_home_point and len(candidates):
         distances = _nearest_distances(index, candidates, resolved.latitude, resolved.longitude)
+    if query.max_distance_km is not None:
+        keep = np.isnan(distances) | (distances <= query.max_distance_km)
+        candidates, distances = candidates[keep], distances[keep]
 
-    modes = frozenset(query.delivery_modes or ())
-    requested = set(resolved.need_ids)
-    ranked = []
-    for position, distance in zip(candidates.tolist(), distances.tolist(), strict=True):
-        entry = index.entries[position]
-        if modes and not (entry.delivery_modes & modes):
-            continue
-        has_distance = not math.isnan(distance)
-        if query.max_distance_km is not None and has_distance and distance > query.max_distance_km:
-            continue
-        decision = decide(entry.criteria, resolved.patient)
-        matched = sorted(requested & entry.need_ids)
-        key = (
-            SEVERITY[decision.verdict],
-            entry.capacity == CAPACITY_CLOSED,
-            -len(matched),
-            round(distance, 2) if has_distance else math.inf,
-            -entry.reviewed,
-            entry.id,
+    # Services share criteria objects in the index: decide each distinct one once.
+    keys = index.criteria_key[candidates]
+    decisions: dict[int, Decision] = {}
+    for key in np.unique(keys).tolist():
+        decisions[key] = decide(index.criteria[key], resolved.patient)
+    severity_of = np.zeros(len(index.criteria), dtype=np.int64)
+    for key, decision in decisions.items():
+        severity_of[key] = SEVERITY[decision.verdict]
+    severity = severity_of[keys]
+    closed = index.closed[candidates]
+    rounded = np.where(np.isnan(distances), np.inf, np.round(distances, 2))
+    order = np.lexsort(
+        (
+            index.ids[candidates],
+            -index.reviewed[candidates],
+            rounded,
+            -covered[candidates],
+            closed,
+            severity,
         )
-        ranked.append((key, position, decision, matched, distance if has_distance else None))
-    ranked.sort(key=lambda item: item[0])
+    )
 
-    met = set()
-    for _, position, decision, matched, _ in ranked:
-        if (
-            decision.verdict == Verdict.ELIGIBLE
-            and index.entries[position].capacity != CAPACITY_CLOSED
-        ):
-            met.update(matched)
-    results = [
-        _present(index, resolved, position, decision, matched, distance)
-        for _, position, decision, matched, distance in ranked[: query.limit]
+    usable = (severity == SEVERITY[Verdict.ELIGIBLE]) & ~closed
+    met = [
+        need_id
+        for need_id in resolved.need_ids
+        if need_id in index.need_postings
+        and np.isin(candidates[usable], index.need_postings[need_id]).any()
     ]
+    requested = set(resolved.need_ids)
+    results = []
+    for i in order[: query.limit].tolist():
+        position = int(candidates[i])
+        entry = index.entries[position]
+        distance = None if np.isnan(distances[i]) else float(distances[i])
+        results.append(
+            _present(
+                index,
+                resolved,
+                position,
+                decisions[int(keys[i])],
+                sorted(requested & entry.need_ids),
+                distance,
+            )
+        )
     return MatchResult(
         patient=resolved,
         results=results,
-        total=len(ranked),
+        total=len(candidates),
         unmet_need_ids=[n for n in resolved.need_ids if n not in met],
     )
 
