@@ -39,6 +39,8 @@ demo-data: install
 	$(DEV_ENV) $(PY) manage.py import_gp_practices fixtures/gp_practices_demo.csv
 	$(DEV_ENV) $(PY) manage.py load_needs
 	$(DEV_ENV) $(PY) manage.py load_demo_directory --seed 1
+	$(DEV_ENV) $(PY) manage.py load_demo_users
+	$(DEV_ENV) $(PY) manage.py load_demo_referrals --seed 1
 
 run: demo-data
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000

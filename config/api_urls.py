@@ -10,11 +10,17 @@ router = DefaultRouter()
 router.register("areas", directory_api.AreaViewSet, basename="area")
 router.register("needs", directory_api.NeedViewSet, basename="need")
 router.register("services", directory_api.ServiceViewSet, basename="service")
+router.register("referrals", signposting_api.ReferralViewSet, basename="referral")
 
 urlpatterns = [
     path(
         "postcodes/<str:postcode>/", directory_api.PostcodeDetail.as_view(), name="postcode-detail"
     ),
     path("match/", signposting_api.MatchView.as_view(), name="match"),
+    path(
+        "referrals/<int:referral_pk>/outcomes/<int:pk>/",
+        signposting_api.OutcomeEventDetail.as_view(),
+        name="outcome-detail",
+    ),
     *router.urls,
 ]

@@ -1,14 +1,35 @@
 """POST /api/v1/match/: the services a patient can use, why, and how far away."""
 
+import django_filters
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions
-from rest_framework.exceptions import ValidationError
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from directory.api import BoundedPagination
+from directory.models import Need, Service
+from signposting.actions import (
+    TeamlessUser,
+    create_referral,
+    record_outcome,
+    visible_referrals,
+    with_state,
+)
 from signposting.index import current_index
 from signposting.matching import MatchError, match
-from signposting.serializers import MatchRequestSerializer, result_json
+from signposting.models import OutcomeEvent, Referral
+from signposting.serializers import (
+    MatchRequestSerializer,
+    OutcomeCreateSerializer,
+    ReferralCreateSerializer,
+    event_json,
+    referral_json,
+    result_json,
+)
 
 
 class MatchView(APIView):
@@ -28,3 +49,147 @@ class MatchView(APIView):
         except MatchError as exc:
             raise ValidationError(exc.errors) from None
         return Response(result_json(result, current_index().need_slugs))
+
+
+class ReferralPermission(permissions.BasePermission):
+    """Reading needs view_referral; creating needs add_referral (and a team)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return user.has_perm("signposting.view_referral")
+        if getattr(view, "action", None) == "outcomes":
+            return user.has_perm("signposting.add_outcomeevent")
+        return user.has_perm("signposting.add_referral")
+
+
+class ReferralFilter(django_filters.FilterSet):
+    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    status = django_filters.ChoiceFilter(
+        choices=[("awaiting", "Awaiting an outcome"), *OutcomeEvent.Kind.choices],
+        method="filter_status",
+    )
+    need = django_filters.ModelChoiceFilter(
+        field_name="needs", to_field_name="slug", queryset=Need.objects.all()
+    )
+
+    class Meta:
+        model = Referral
+        fields = ["created_from", "created_to", "status", "need"]
+
+    def filter_status(self, queryset, name, value):
+        if value == "awaiting":
+            return queryset.filter(Q(state__isnull=True) | Q(state__in=["signposted", "referred"]))
+        return queryset.filter(state=value)
+
+
+class ReferralViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The team's referrals. Another team's referral answers 404."""
+
+    permission_classes = [ReferralPermission]
+    filterset_class = ReferralFilter
+    pagination_class = BoundedPagination
+
+    def get_queryset(self):
+        return (
+            with_state(visible_referrals(self.request.user))
+            .select_related("team", "referrer", "home_area", "gp_area", "work_area")
+            .prefetch_related("needs")
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([referral_json(r) for r in page])
+
+    def retrieve(self, request, *args, **kwargs):
+        referral = self.get_object()
+        return Response(referral_json(referral, events=True))
+
+    @extend_schema(request=ReferralCreateSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = ReferralCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            referral = create_referral(
+                referrer=request.user,
+                source=data["source"],
+                home_postcode=data["home_postcode"],
+                needs=data["needs"],
+                gp_practice=data.get("gp_practice") or None,
+                gp_area=data.get("gp_area") or None,
+                work_postcode=data.get("work_postcode") or None,
+                age=data.get("age"),
+                sex=data.get("sex", ""),
+                ethnic_group=data.get("ethnic_group", ""),
+            )
+        except MatchError as exc:
+            raise ValidationError(exc.errors) from None
+        except TeamlessUser as exc:
+            raise PermissionDenied(str(exc)) from None
+        referral = self.get_queryset().get(pk=referral.pk)
+        return Response(referral_json(referral, events=True), status=201)
+
+    @extend_schema(request=OutcomeCreateSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def outcomes(self, request, pk=None):
+        """List the referral's events, or append one."""
+        referral = self.get_object()
+        if request.method == "GET":
+            return Response([event_json(e) for e in referral.events.all()])
+        serializer = OutcomeCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        errors = {}
+        if data["kind"] not in OutcomeEvent.Kind.values:
+            errors["kind"] = [
+                f"'{data['kind']}' is not one of {', '.join(OutcomeEvent.Kind.values)}"
+            ]
+        service = need = corrects = None
+        if data.get("service") is not None:
+            service = Service.objects.filter(pk=data["service"]).first()
+            if service is None:
+                errors["service"] = [f"service {data['service']} does not exist"]
+        if data.get("need"):
+            need = Need.objects.filter(slug=data["need"]).first()
+            if need is None:
+                errors["need"] = [f"'{data['need']}' is not a known need"]
+        if data.get("corrects") is not None:
+            corrects = referral.events.filter(pk=data["corrects"]).first()
+            if corrects is None:
+                errors["corrects"] = [f"event {data['corrects']} is not one of this referral's"]
+        if errors:
+            raise ValidationError(errors)
+        try:
+            event = record_outcome(
+                referral=referral,
+                recorded_by=request.user,
+                kind=data["kind"],
+                service=service,
+                need=need,
+                reason=data.get("reason", ""),
+                note=data.get("note", ""),
+                corrects=corrects,
+            )
+        except MatchError as exc:
+            raise ValidationError(exc.errors) from None
+        return Response(event_json(event), status=201)
+
+
+class OutcomeEventDetail(APIView):
+    """One outcome event: it can be read, never changed or deleted (405)."""
+
+    permission_classes = [ReferralPermission]
+
+    def get(self, request, referral_pk: int, pk: int):
+        referral = get_object_or_404(visible_referrals(request.user), pk=referral_pk)
+        event = get_object_or_404(referral.events.all(), pk=pk)
+        return Response(event_json(event))

@@ -1,7 +1,16 @@
 from django import forms
+from django.db.models import Q
 
-from directory.models import DELIVERY_MODE_FIELDS, Area, DeliveryMode, Need, PatientGroup
+from directory.models import (
+    DELIVERY_MODE_FIELDS,
+    Area,
+    DeliveryMode,
+    Need,
+    PatientGroup,
+    Service,
+)
 from signposting.matching import MAX_DISTANCE_KM, MatchError, MatchQuery
+from signposting.models import OutcomeEvent, Referral
 
 # Engine field names -> form field names, for errors raised by matching.
 ERROR_FIELDS = {"for": "groups"}
@@ -83,3 +92,86 @@ class SearchForm(forms.Form):
             field = ERROR_FIELDS.get(name, name)
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
+
+
+class RecordReferralForm(SearchForm):
+    """The search's facts again (hidden), what happened, and the optional profile."""
+
+    source = forms.ChoiceField(
+        label="Where the referral came from", choices=Referral.Source.choices
+    )
+    kind = forms.ChoiceField(
+        label="What happened",
+        choices=[
+            (OutcomeEvent.Kind.REFERRED, "Referred to the service"),
+            (OutcomeEvent.Kind.SIGNPOSTED, "Signposted to the service"),
+            (OutcomeEvent.Kind.NO_SERVICE_AVAILABLE, "No suitable service for this need"),
+        ],
+    )
+    service = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    need = forms.CharField(required=False, widget=forms.HiddenInput)
+    sex = forms.ChoiceField(
+        label="Sex (optional)",
+        choices=[("", "Not recorded"), *Referral.Sex.choices],
+        required=False,
+    )
+    ethnic_group = forms.ChoiceField(
+        label="Ethnic group (optional)",
+        choices=[("", "Not recorded"), *Referral.EthnicGroup.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label="Note (optional)", required=False, max_length=2000, widget=forms.Textarea
+    )
+
+
+class OutcomeForm(forms.Form):
+    kind = forms.ChoiceField(label="Outcome", choices=OutcomeEvent.Kind.choices)
+    service = forms.ModelChoiceField(
+        label="Service", queryset=Service.objects.none(), required=False
+    )
+    need = forms.ModelChoiceField(
+        label="Need (for 'no service available')", queryset=Need.objects.none(), required=False
+    )
+    reason = forms.ChoiceField(
+        label="Reason (optional)",
+        choices=[("", "None"), *OutcomeEvent.Reason.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label="Note (optional)", required=False, max_length=2000, widget=forms.Textarea
+    )
+    corrects = forms.ModelChoiceField(
+        label="This corrects an earlier event (optional)",
+        queryset=OutcomeEvent.objects.none(),
+        required=False,
+    )
+
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        needs = referral.needs.all()
+        self.fields["need"].queryset = needs
+        # Services covering the referral's needs, and any service already named in its events.
+        named = referral.events.exclude(service=None).values("service")
+        self.fields["service"].queryset = (
+            Service.objects.filter(
+                Q(needs__in=needs, status=Service.Status.PUBLISHED) | Q(pk__in=named)
+            )
+            .select_related("organisation")
+            .distinct()
+            .order_by("name")[:500]
+        )
+        self.fields["corrects"].queryset = referral.events.all()
+
+
+class ReferralFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any"), ("awaiting", "Awaiting an outcome"), *OutcomeEvent.Kind.choices],
+    )
+    need = forms.ModelChoiceField(
+        label="Need", queryset=Need.objects.order_by("name"), to_field_name="slug", required=False
+    )
+    created_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
+    created_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)

@@ -86,3 +86,66 @@ def result_json(result: MatchResult, need_slugs: dict[int, str]) -> dict:
         "total_results": result.total,
         "unmet_needs": [need_slugs[n] for n in result.unmet_need_ids],
     }
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    """The patient's facts as for a match, plus the referral's source and optional profile."""
+
+    source = serializers.CharField(max_length=40)
+    home_postcode = serializers.CharField(max_length=20)
+    work_postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    gp_practice = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    gp_area = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    age = serializers.IntegerField(required=False, allow_null=True)
+    needs = serializers.ListField(child=serializers.CharField(max_length=60), max_length=50)
+    sex = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    ethnic_group = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+
+class OutcomeCreateSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=40)
+    service = serializers.IntegerField(required=False, allow_null=True)
+    need = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
+    reason = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    corrects = serializers.IntegerField(required=False, allow_null=True)
+
+
+def event_json(event) -> dict:
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "service": (
+            None
+            if event.service_id is None
+            else {"id": event.service_id, "name": event.service.name}
+        ),
+        "need": event.need.slug if event.need_id else None,
+        "reason": event.reason,
+        "note": event.note,
+        "recorded_by": event.recorded_by.get_username(),
+        "recorded_at": event.recorded_at.isoformat(),
+        "corrects": event.corrects_id,
+    }
+
+
+def referral_json(referral, *, events: bool = False) -> dict:
+    body = {
+        "id": referral.id,
+        "team": referral.team.name,
+        "referrer": referral.referrer.get_username(),
+        "source": referral.source,
+        "needs": sorted(n.slug for n in referral.needs.all()),
+        "created_at": referral.created_at.isoformat(),
+        "postcode_sector": referral.postcode_sector,
+        "home_area": area_json(referral.home_area),
+        "gp_area": area_json(referral.gp_area),
+        "work_area": area_json(referral.work_area),
+        "age_band": referral.age_band,
+        "sex": referral.sex,
+        "ethnic_group": referral.ethnic_group,
+        "state": getattr(referral, "state", None),
+    }
+    if events:
+        body["events"] = [event_json(e) for e in referral.events.all()]
+    return body

@@ -4,4 +4,8 @@ from signposting import views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("referrals/", views.referral_list, name="referral-list"),
+    path("referrals/record/", views.record_referral, name="referral-record"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral-detail"),
+    path("referrals/<int:pk>/outcomes/", views.add_outcome, name="referral-add-outcome"),
 ]

@@ -90,3 +90,29 @@ def editor(db):
         )
     )
     return user
+
+
+@pytest.fixture
+def personas(db, django_user_model):
+    """A link worker, a teammate, a worker in another team, a clinician, a network lead."""
+    from django.contrib.auth.models import Group
+
+    from signposting.models import Membership, Team
+
+    ensure_geography()
+    epsom = Team.objects.create(name="Epsom and St Helier pain clinic", funding_area_id="QWE")
+    sutton = Team.objects.create(name="Sutton PCN social prescribing", funding_area_id="E09000029")
+    people = {}
+    for username, role, team in [
+        ("lw", "Link worker", epsom),
+        ("teammate", "Link worker", epsom),
+        ("clinician", "Clinician", epsom),
+        ("outsider", "Link worker", sutton),
+        ("lead", "Network lead", None),
+    ]:
+        user = django_user_model.objects.create_user(username, password=f"{username}-pass-123")
+        user.groups.add(Group.objects.get(name=role))
+        if team:
+            Membership.objects.create(user=user, team=team)
+        people[username] = user
+    return people

@@ -1,0 +1,191 @@
+"""Every write to referrals and outcomes goes through these functions."""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from directory.models import Need, Service
+from directory.postcodes import postcode_sector
+from signposting.index import current_index
+from signposting.matching import MatchError, MatchQuery, resolve_patient
+from signposting.models import OutcomeEvent, Referral, Team
+
+log = logging.getLogger(__name__)
+
+# The reasons that make sense for each outcome; an empty reason is always allowed.
+REASONS_FOR = {
+    OutcomeEvent.Kind.DECLINED: {"need_out_of_scope", "not_ready", "other"},
+    OutcomeEvent.Kind.NOT_ELIGIBLE: {"out_of_area", "other"},
+    OutcomeEvent.Kind.UNABLE_TO_CONTACT: {"other"},
+    OutcomeEvent.Kind.DID_NOT_ATTEND: {"too_unwell", "away", "other"},
+    OutcomeEvent.Kind.COMPLETED: {"advice_by_email", "other"},
+    OutcomeEvent.Kind.SERVICE_FULL: {"other"},
+}
+# Outcomes after which a referral no longer waits for anything.
+FINAL = {
+    "accepted",
+    "declined",
+    "unable_to_contact",
+    "not_eligible",
+    "no_service_available",
+    "service_full",
+    "did_not_attend",
+    "completed",
+}
+
+
+class TeamlessUser(ValueError):
+    """A user who belongs to no team cannot make referrals."""
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return Referral.AgeBand.UNKNOWN
+    if age < 18:
+        return Referral.AgeBand.UNDER_18
+    if age < 65:
+        return Referral.AgeBand.ADULT
+    return Referral.AgeBand.OLDER
+
+
+def team_of(user) -> Team:
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        raise TeamlessUser(f"{user} belongs to no team: ask an administrator to add them to one")
+    return membership.team
+
+
+@transaction.atomic
+def create_referral(
+    *,
+    referrer,
+    source: str,
+    home_postcode: str,
+    needs: list[str],
+    gp_practice: str | None = None,
+    gp_area: str | None = None,
+    work_postcode: str | None = None,
+    age: int | None = None,
+    sex: str = "",
+    ethnic_group: str = "",
+    created_at: dt.datetime | None = None,
+) -> Referral:
+    """Create a referral with a minimal profile; the postcode is reduced to its sector here."""
+    errors: dict[str, list[str]] = {}
+    if source not in Referral.Source.values:
+        errors["source"] = [f"'{source}' is not one of {', '.join(Referral.Source.values)}"]
+    if sex and sex not in Referral.Sex.values:
+        errors["sex"] = [f"'{sex}' is not one of {', '.join(Referral.Sex.values)}"]
+    if ethnic_group and ethnic_group not in Referral.EthnicGroup.values:
+        errors["ethnic_group"] = [
+            f"'{ethnic_group}' is not one of {', '.join(Referral.EthnicGroup.values)}"
+        ]
+    query = MatchQuery(
+        home_postcode=home_postcode,
+        needs=needs,
+        gp_practice=gp_practice,
+        gp_area=gp_area,
+        work_postcode=work_postcode,
+        age=age,
+    )
+    try:
+        resolved = resolve_patient(query, current_index())
+    except MatchError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise MatchError(errors)
+    referral = Referral.objects.create(
+        team=team_of(referrer),
+        referrer=referrer,
+        source=source,
+        created_at=created_at or timezone.now(),
+        postcode_sector=postcode_sector(home_postcode),
+        home_area=resolved.home_area,
+        gp_area=resolved.gp_area,
+        work_area=resolved.work_area,
+        age_band=age_band(age),
+        sex=sex,
+        ethnic_group=ethnic_group,
+    )
+    referral.needs.set(resolved.need_ids)
+    log.info("referral created id=%s team=%s", referral.pk, referral.team_id)
+    return referral
+
+
+@transaction.atomic
+def record_outcome(
+    *,
+    referral: Referral,
+    recorded_by,
+    kind: str,
+    service: Service | None = None,
+    need: Need | None = None,
+    reason: str = "",
+    note: str = "",
+    corrects: OutcomeEvent | None = None,
+    recorded_at: dt.datetime | None = None,
+) -> OutcomeEvent:
+    """Append an outcome event to a referral (a correction names the event it corrects)."""
+    errors: dict[str, list[str]] = {}
+    if kind not in OutcomeEvent.Kind.values:
+        errors["kind"] = [f"'{kind}' is not one of {', '.join(OutcomeEvent.Kind.values)}"]
+    elif kind == OutcomeEvent.Kind.NO_SERVICE_AVAILABLE:
+        if service is not None:
+            errors["service"] = ["leave the service empty when no service is available"]
+        if need is None:
+            errors["need"] = ["say which need no service is available for"]
+    elif service is None:
+        errors["service"] = ["say which service this outcome is about"]
+    if reason:
+        allowed = REASONS_FOR.get(kind, set())
+        if reason not in allowed:
+            errors["reason"] = [
+                f"'{reason}' is not a reason for {kind}"
+                + (f" (use one of {', '.join(sorted(allowed))})" if allowed else "")
+            ]
+    if need is not None and not referral.needs.filter(pk=need.pk).exists():
+        errors["need"] = [f"'{need.slug}' is not one of this referral's needs"]
+    if corrects is not None and corrects.referral_id != referral.pk:
+        errors["corrects"] = ["the event corrected must belong to the same referral"]
+    if len(note) > 2000:
+        errors["note"] = ["keep the note to 2,000 characters"]
+    if errors:
+        raise MatchError(errors)
+    event = OutcomeEvent.objects.create(
+        referral=referral,
+        kind=kind,
+        service=service,
+        need=need,
+        reason=reason,
+        note=note,
+        recorded_by=recorded_by,
+        recorded_at=recorded_at or timezone.now(),
+        corrects=corrects,
+    )
+    log.info("outcome recorded referral=%s kind=%s event=%s", referral.pk, kind, event.pk)
+    return event
+
+
+def with_state(referrals: QuerySet) -> QuerySet:
+    """Annotate each referral with its current state: its latest event not corrected later."""
+    latest = (
+        OutcomeEvent.objects.filter(referral=OuterRef("pk"), corrections__isnull=True)
+        .order_by("-recorded_at", "-id")
+        .values("kind")[:1]
+    )
+    return referrals.annotate(state=Subquery(latest))
+
+
+def visible_referrals(user) -> QuerySet:
+    """The referrals a user may see: their team's; everyone's for a superuser; none otherwise."""
+    if user.is_superuser:
+        return Referral.objects.all()
+    if not user.has_perm("signposting.view_referral"):
+        return Referral.objects.none()
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        return Referral.objects.none()
+    return Referral.objects.filter(team_id=membership.team_id)

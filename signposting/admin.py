@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from signposting.models import Membership, OutcomeEvent, Referral, Team
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "funding_area"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Referrals and their events are written only through the service's own actions."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OutcomeEventInline(admin.TabularInline):
+    model = OutcomeEvent
+    extra = 0
+    can_delete = False
+    fields = ["recorded_at", "kind", "service", "need", "reason", "recorded_by", "corrects"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "team",
+        "source",
+        "created_at",
+        "postcode_sector",
+        "home_area",
+        "age_band",
+    ]
+    list_filter = ["team", "source", "age_band"]
+    inlines = [OutcomeEventInline]
+
+
+@admin.register(OutcomeEvent)
+class OutcomeEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "referral", "kind", "service", "reason", "recorded_at", "recorded_by"]
+    list_filter = ["kind"]

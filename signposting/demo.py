@@ -1,0 +1,216 @@
+"""Demo teams, users and about 2,000 referrals over 12 months (for `make run` only).
+
+Outcomes follow the South West London pilot evaluation: about two thirds of referrals are
+accepted; of the rest, about 40% could not be contacted, 35% declined (mostly a need out of the
+link worker's scope) and 25% were not eligible, mostly because they lived out of borough.
+"""
+
+import datetime as dt
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from directory.models import Area, Need, Postcode, Service
+from signposting.actions import age_band
+from signposting.models import Membership, OutcomeEvent, Referral, Team
+
+DEMO_PASSWORD = "signpost-demo-2026"  # noqa: S105 - printed for the demo, never in production
+TEAMS = {
+    "St George's pain clinic": "QWE",
+    "Epsom and St Helier pain clinic": "QWE",
+    "Sutton PCN social prescribing": "E09000029",
+}
+USERS = [
+    ("linkworker", "Link worker", "Epsom and St Helier pain clinic", False),
+    ("coach", "Link worker", "St George's pain clinic", False),
+    ("clinician", "Clinician", "Epsom and St Helier pain clinic", False),
+    ("sutton.linkworker", "Link worker", "Sutton PCN social prescribing", False),
+    ("lead", "Network lead", None, False),
+    ("editor", "Directory editor", None, True),
+    ("admin", "Administrator", None, True),
+]
+SOURCES = {
+    "St George's pain clinic": (
+        ["pain_clinic_assessment", "nurse_follow_up", "pain_management_programme", "other"],
+        [30, 17, 40, 13],
+    ),
+    "Epsom and St Helier pain clinic": (
+        ["ward", "pain_management_programme", "other"],
+        [66, 30, 4],
+    ),
+    "Sutton PCN social prescribing": (["gp", "self", "vcse", "other"], [60, 20, 15, 5]),
+}
+NEEDS = {
+    "St George's pain clinic": [
+        "relaxation",
+        "meaningful-activity",
+        "physical-activity",
+        "healthy-eating",
+        "sleep",
+        "structure-routine",
+    ],
+    "Epsom and St Helier pain clinic": [
+        "social-support",
+        "isolation",
+        "physical-activity",
+        "financial",
+        "mental-wellbeing",
+    ],
+    "Sutton PCN social prescribing": [
+        "isolation",
+        "financial",
+        "debt",
+        "bereavement",
+        "housing",
+        "mental-wellbeing",
+        "carers",
+    ],
+}
+HOME_AREAS = ["E09000029", "E09000024", "E09000008", "E09000032", "E09000021", "E09000027"]
+OUT_OF_AREA = ["E07000208", "E07000211", "E07000210", "E07000207"]
+
+
+@transaction.atomic
+def load_demo_users() -> list[tuple[str, str, str | None]]:
+    """Create the demo teams and one user per role (idempotent); return who they are."""
+    for name, area in TEAMS.items():
+        Team.objects.update_or_create(name=name, defaults={"funding_area_id": area})
+    User = get_user_model()
+    made = []
+    for username, role, team, staff in USERS:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.is_staff = staff
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        if team:
+            Membership.objects.update_or_create(
+                user=user, defaults={"team": Team.objects.get(name=team)}
+            )
+        made.append((username, role, team))
+    return made
+
+
+@transaction.atomic
+def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
+    """Create the demo referrals once; return how many were made (0 if they exist)."""
+    teams = list(Team.objects.filter(name__in=TEAMS))
+    if Referral.objects.filter(team__in=teams).exists():
+        return 0
+    rng = random.Random(seed)
+    now = timezone.now()
+    needs = {n.slug: n for n in Need.objects.all()}
+    referrers = {
+        m.team_id: m.user for m in Membership.objects.filter(team__in=teams).select_related("user")
+    }
+    sectors = _sectors(HOME_AREAS + OUT_OF_AREA)
+    services_by_need: dict[int, list[int]] = {}
+    for service_id, need_id in Service.needs.through.objects.filter(
+        service__status=Service.Status.PUBLISHED
+    ).values_list("service_id", "need_id"):
+        services_by_need.setdefault(need_id, []).append(service_id)
+
+    referrals, plans = [], []
+    for _ in range(count):
+        team = rng.choice(teams)
+        out_of_area = rng.random() < 0.08
+        home = rng.choice(OUT_OF_AREA if out_of_area else HOME_AREAS)
+        gp = home if rng.random() < 0.85 else rng.choice(HOME_AREAS)
+        created = now - dt.timedelta(days=rng.uniform(3, 365), minutes=rng.randint(0, 600))
+        sources, weights = SOURCES[team.name]
+        age = rng.choice([rng.randint(18, 64)] * 3 + [rng.randint(65, 90)])
+        chosen = rng.sample(NEEDS[team.name], rng.choice([1, 2, 2]))
+        referrals.append(
+            Referral(
+                team=team,
+                referrer=referrers[team.pk],
+                source=rng.choices(sources, weights)[0],
+                created_at=created,
+                postcode_sector=rng.choice(sectors[home]),
+                home_area_id=home,
+                gp_area_id=gp,
+                age_band=age_band(age),
+                sex=rng.choices(["female", "male", ""], [70, 25, 5])[0],
+                ethnic_group=rng.choice(["asian_or_black", "white", "white", "other_or_mixed", ""]),
+            )
+        )
+        plans.append((chosen, out_of_area and gp not in HOME_AREAS))
+    Referral.objects.bulk_create(referrals, batch_size=1000)
+
+    through, events = [], []
+    for referral, (chosen, ineligible) in zip(referrals, plans, strict=True):
+        need_objs = [needs[s] for s in chosen]
+        through += [
+            Referral.needs.through(referral_id=referral.pk, need_id=n.pk) for n in need_objs
+        ]
+        events += _story(rng, referral, need_objs, ineligible, services_by_need)
+    Referral.needs.through.objects.bulk_create(through, batch_size=2000)
+    OutcomeEvent.objects.bulk_create(events, batch_size=2000)
+    return len(referrals)
+
+
+def _story(rng, referral, need_objs, ineligible, services_by_need) -> list[OutcomeEvent]:
+    """The events of one referral: referred, then what happened, at plausible intervals."""
+    need = need_objs[0]
+    options = services_by_need.get(need.pk)
+    when = referral.created_at
+    user = referral.referrer
+
+    def event(kind, days, **fields):
+        return OutcomeEvent(
+            referral=referral,
+            kind=kind,
+            recorded_by=user,
+            recorded_at=min(when + dt.timedelta(days=days), timezone.now()),
+            **fields,
+        )
+
+    if not options or rng.random() < 0.04:
+        return [event("no_service_available", 0, need=need)]
+    service_id = rng.choice(options)
+    story = [event("referred", 0, service_id=service_id)]
+    if rng.random() < 0.08:
+        return story  # still waiting for an outcome
+    # Half of the patients with no connection to the area are turned away as not eligible.
+    turned_away = ineligible and rng.random() < 0.5
+    if turned_away or rng.random() < 0.30:
+        # Not taken up: mostly could not be contacted, then declined, then not eligible.
+        kind_roll = 1.0 if turned_away else rng.random()
+        if kind_roll < 0.45:
+            story.append(event("unable_to_contact", rng.randint(7, 21), service_id=service_id))
+        elif kind_roll < 0.80:
+            reason = rng.choices(["need_out_of_scope", "not_ready", "other"], [60, 25, 15])[0]
+            story.append(
+                event("declined", rng.randint(2, 14), service_id=service_id, reason=reason)
+            )
+        else:
+            story.append(
+                event(
+                    "not_eligible", rng.randint(1, 10), service_id=service_id, reason="out_of_area"
+                )
+            )
+        return story
+    story.append(event("accepted", rng.randint(2, 14), service_id=service_id))
+    finish = rng.random()
+    if finish < 0.10:
+        story.append(event("did_not_attend", rng.randint(15, 40), service_id=service_id))
+    elif finish < 0.75:
+        story.append(event("completed", rng.randint(30, 90), service_id=service_id))
+    return story
+
+
+def _sectors(areas) -> dict[str, list[str]]:
+    sectors: dict[str, set[str]] = {a: set() for a in areas}
+    for area, postcode in Postcode.objects.filter(local_authority_id__in=areas).values_list(
+        "local_authority_id", "postcode"
+    ):
+        sectors[area].add(postcode[:-2])
+    missing = [a for a, s in sectors.items() if not s]
+    if missing:
+        names = ", ".join(Area.objects.filter(code__in=missing).values_list("name", flat=True))
+        raise ValueError(f"Load the postcodes of {names} first (python manage.py load_postcodes).")
+    return {a: sorted(s) for a, s in sectors.items()}

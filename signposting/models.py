@@ -1,0 +1,172 @@
+"""Teams, referrals and their outcome events. No patient identity is ever stored here."""
+
+from django.conf import settings
+from django.db import models
+
+from directory.models import Area, Need, Service
+
+
+class Team(models.Model):
+    """A group of link workers or clinicians who share their referrals."""
+
+    name = models.CharField(max_length=150, unique=True)
+    # The area that funds the team: patients from outside it are "out of area" in reports.
+    funding_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="funded_teams", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """Which team a user belongs to (one team a user)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+
+    def __str__(self):
+        return f"{self.user} in {self.team}"
+
+
+class Referral(models.Model):
+    """One patient referred for social prescribing, with a minimal, non-identifying profile."""
+
+    class Source(models.TextChoices):
+        GP = "gp", "GP"
+        PAIN_CLINIC_ASSESSMENT = "pain_clinic_assessment", "Pain clinic assessment"
+        PAIN_MANAGEMENT_PROGRAMME = "pain_management_programme", "After a pain management programme"
+        NURSE_FOLLOW_UP = "nurse_follow_up", "Nurse follow-up clinic"
+        WARD = "ward", "Ward"
+        SELF = "self", "Self-referral"
+        VCSE = "vcse", "Voluntary or community organisation"
+        OTHER = "other", "Other"
+
+    class AgeBand(models.TextChoices):
+        UNDER_18 = "0-17", "Under 18"
+        ADULT = "18-64", "18 to 64"
+        OLDER = "65+", "65 and over"
+        UNKNOWN = "unknown", "Not known"
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        NOT_STATED = "not_stated", "Not stated"
+
+    class EthnicGroup(models.TextChoices):
+        # The categories of the South West London pilot evaluation (Tables 3 and 5).
+        ASIAN_OR_BLACK = "asian_or_black", "Asian / Asian British or Black / Black British"
+        WHITE = "white", "White (including white other)"
+        OTHER_OR_MIXED = "other_or_mixed", "Other and Mixed"
+        NOT_STATED = "not_stated", "Not stated"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="referrals")
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    source = models.CharField(max_length=30, choices=Source.choices)
+    needs = models.ManyToManyField(Need, related_name="referrals")
+    created_at = models.DateTimeField(db_index=True)
+    # The patient profile: derived at creation, never the full postcode or anything identifying.
+    postcode_sector = models.CharField(max_length=6, help_text='e.g. "SW19 1"')
+    home_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    gp_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    work_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    sex = models.CharField(max_length=12, choices=Sex.choices, blank=True)
+    ethnic_group = models.CharField(max_length=16, choices=EthnicGroup.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "created_at"])]
+        permissions = [("view_reports", "Can see network reports")]
+
+    def __str__(self):
+        return f"Referral {self.pk} ({self.team})"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("referral-detail", args=[self.pk])
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: outcome events are a permanent record."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Outcome events are append-only: record a correction instead")
+
+    def delete(self):
+        raise PermissionError("Outcome events are append-only: record a correction instead")
+
+
+class OutcomeEvent(models.Model):
+    """Something that happened to a referral. Never changed or deleted once written."""
+
+    class Kind(models.TextChoices):
+        SIGNPOSTED = "signposted", "Signposted"
+        REFERRED = "referred", "Referred"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        UNABLE_TO_CONTACT = "unable_to_contact", "Could not contact"
+        NOT_ELIGIBLE = "not_eligible", "Not eligible"
+        NO_SERVICE_AVAILABLE = "no_service_available", "No service available"
+        SERVICE_FULL = "service_full", "Service full"
+        DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+        COMPLETED = "completed", "Completed"
+
+    class Reason(models.TextChoices):
+        NEED_OUT_OF_SCOPE = "need_out_of_scope", "Need out of scope"
+        NOT_READY = "not_ready", "Not ready"
+        OUT_OF_AREA = "out_of_area", "Out of area"
+        TOO_UNWELL = "too_unwell", "Too unwell"
+        ADVICE_BY_EMAIL = "advice_by_email", "Advice given by email instead"
+        AWAY = "away", "Away or abroad"
+        OTHER = "other", "Other"
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="outcome_events", null=True, blank=True
+    )
+    need = models.ForeignKey(
+        Need, on_delete=models.PROTECT, related_name="outcome_events", null=True, blank=True
+    )
+    reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outcome_events"
+    )
+    recorded_at = models.DateTimeField(db_index=True)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["referral", "recorded_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.recorded_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise PermissionError("Outcome events are append-only: record a correction instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Outcome events are append-only: record a correction instead")

@@ -1,0 +1,42 @@
+"""Roles are Django groups carrying permissions; code checks permissions, never group names."""
+
+from django.contrib.auth.models import Group, Permission
+
+REFERRAL_WORK = [
+    "signposting.add_referral",
+    "signposting.view_referral",
+    "signposting.add_outcomeevent",
+    "signposting.view_outcomeevent",
+    "directory.view_service",
+]
+DIRECTORY_EDITING = [
+    f"directory.{action}_{model}"
+    for model in ("service", "location", "organisation", "need")
+    for action in ("add", "change", "view")
+] + ["directory.view_area", "directory.view_gppractice", "directory.view_dataimport"]
+
+ROLES: dict[str, list[str]] = {
+    "Link worker": REFERRAL_WORK,
+    "Clinician": REFERRAL_WORK,
+    "Network lead": ["signposting.view_reports", "directory.view_service"],
+    "Directory editor": DIRECTORY_EDITING,
+    "Administrator": ["*"],
+}
+
+
+def setup_roles(**kwargs) -> None:
+    """Create or refresh the role groups and their permissions (idempotent)."""
+    for name, codes in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if codes == ["*"]:
+            permissions = Permission.objects.all()
+        else:
+            permissions = []
+            for code in codes:
+                app_label, codename = code.split(".")
+                permission = Permission.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                ).first()
+                if permission is not None:
+                    permissions.append(permission)
+        group.permissions.set(permissions)

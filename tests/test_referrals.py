@@ -1,0 +1,337 @@
+import threading
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.test import RequestFactory
+from rest_framework.test import APIClient
+
+from directory.models import Need
+from signposting.actions import create_referral, record_outcome, with_state
+from signposting.matching import MatchError
+from signposting.models import OutcomeEvent, Referral
+
+from .factories import make_service
+
+
+@pytest.fixture
+def service(geography):
+    return make_service(service="Sutton befriending", needs="isolation;debt", postcode="SM1 1AA")
+
+
+def refer(user, **overrides):
+    fields = dict(
+        referrer=user, source="ward", home_postcode="SM2 6AA", needs=["isolation"],
+        gp_area="E09000029", age=70,
+    )  # fmt: skip
+    fields.update(overrides)
+    return create_referral(**fields)
+
+
+def api_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_referral_keeps_only_a_minimal_profile(personas, service):
+    referral = refer(personas["lw"], work_postcode="KT17 1AA", sex="female", ethnic_group="white")
+    assert referral.postcode_sector == "SM2 6"
+    assert (referral.home_area_id, referral.gp_area_id, referral.work_area_id) == (
+        "E09000029",
+        "E09000029",
+        "E07000208",
+    )
+    assert referral.age_band == "65+"
+    assert referral.team.name == "Epsom and St Helier pain clinic"
+
+
+def test_bad_input_creates_nothing(personas, service):
+    with pytest.raises(MatchError) as error:
+        refer(personas["lw"], source="pigeon", home_postcode="SM1 XYZ", needs=["unicorns"])
+    assert set(error.value.errors) == {"source", "home_postcode", "needs"}
+    assert Referral.objects.count() == 0
+
+
+def test_the_state_is_the_latest_uncorrected_event(personas, service):
+    referral = refer(personas["lw"])
+    record_outcome(referral=referral, recorded_by=personas["lw"], kind="referred", service=service)
+    wrong = record_outcome(
+        referral=referral, recorded_by=personas["lw"], kind="accepted", service=service
+    )
+    assert with_state(Referral.objects.all()).get().state == "accepted"
+    record_outcome(
+        referral=referral, recorded_by=personas["teammate"], kind="declined", service=service,
+        reason="need_out_of_scope", corrects=wrong,
+    )  # fmt: skip
+    assert with_state(Referral.objects.all()).get().state == "declined"
+    assert referral.events.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"kind": "teleported"}, "kind"),
+        ({"kind": "accepted"}, "service"),
+        ({"kind": "no_service_available"}, "need"),
+        ({"kind": "declined", "reason": "out_of_area"}, "reason"),
+    ],
+)
+def test_an_outcome_is_checked_before_it_is_written(personas, service, fields, field):
+    referral = refer(personas["lw"])
+    with pytest.raises(MatchError) as error:
+        record_outcome(referral=referral, recorded_by=personas["lw"], **fields)
+    assert field in error.value.errors
+    assert referral.events.count() == 0
+
+
+def test_events_cannot_be_changed_or_deleted_through_the_orm(personas, service):
+    referral = refer(personas["lw"])
+    event = record_outcome(
+        referral=referral, recorded_by=personas["lw"], kind="referred", service=service
+    )
+    event.kind = "completed"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        OutcomeEvent.objects.filter(pk=event.pk).update(kind="completed")
+    with pytest.raises(PermissionError):
+        OutcomeEvent.objects.all().delete()
+    assert OutcomeEvent.objects.get(pk=event.pk).kind == "referred"
+
+
+def test_the_database_itself_refuses_to_change_an_event(personas, service):
+    referral = refer(personas["lw"])
+    event = record_outcome(
+        referral=referral, recorded_by=personas["lw"], kind="referred", service=service
+    )
+    table = OutcomeEvent._meta.db_table
+    update = f"UPDATE {table} SET kind = 'completed' WHERE id = %s"  # noqa: S608
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(update, [event.pk])
+    if connection.vendor == "postgresql":
+        delete = f"DELETE FROM {table} WHERE id = %s"  # noqa: S608
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(delete, [event.pk])
+    assert OutcomeEvent.objects.get(pk=event.pk).kind == "referred"
+
+
+def test_the_admin_offers_no_way_to_change_or_delete_events(personas, service, admin_user):
+    referral = refer(personas["lw"])
+    record_outcome(referral=referral, recorded_by=personas["lw"], kind="referred", service=service)
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    model_admin = admin.site._registry[OutcomeEvent]
+    event = OutcomeEvent.objects.get()
+    assert not model_admin.has_change_permission(request, event)
+    assert not model_admin.has_delete_permission(request, event)
+    assert not model_admin.has_add_permission(request)
+
+
+def test_the_api_refuses_to_change_or_delete_events(personas, service, client, admin_user):
+    referral = refer(personas["lw"])
+    event = record_outcome(
+        referral=referral, recorded_by=personas["lw"], kind="referred", service=service
+    )
+    api = api_for(personas["lw"])
+    url = f"/api/v1/referrals/{referral.pk}/outcomes/{event.pk}/"
+    assert api.get(url).status_code == 200
+    assert api.put(url, {"kind": "completed"}, format="json").status_code == 405
+    assert api.patch(url, {"kind": "completed"}, format="json").status_code == 405
+    assert api.delete(url).status_code == 405
+    client.force_login(admin_user)
+    response = client.post(f"/admin/signposting/outcomeevent/{event.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert OutcomeEvent.objects.get(pk=event.pk).kind == "referred"
+
+
+def test_the_api_creates_lists_and_appends_outcomes(personas, service):
+    api = api_for(personas["lw"])
+    created = api.post(
+        "/api/v1/referrals/",
+        {"source": "ward", "home_postcode": "sm2 6aa", "gp_area": "E09000029", "age": 54,
+         "needs": ["isolation", "lonely"], "sex": "female"},
+        format="json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["postcode_sector"] == "SM2 6"
+    assert body["needs"] == ["isolation"]
+    assert body["age_band"] == "18-64"
+    assert body["events"] == []
+    url = f"/api/v1/referrals/{body['id']}/outcomes/"
+    outcome = api.post(url, {"kind": "referred", "service": service.pk}, format="json")
+    assert outcome.status_code == 201
+    assert outcome.json()["service"] == {"id": service.pk, "name": "Sutton befriending"}
+    listing = api.get("/api/v1/referrals/?status=referred").json()
+    assert [r["id"] for r in listing["results"]] == [body["id"]]
+    assert listing["results"][0]["state"] == "referred"
+    assert api.get("/api/v1/referrals/?status=completed").json()["count"] == 0
+    assert api.get("/api/v1/referrals/?need=debt").json()["count"] == 0
+    assert api.get("/api/v1/referrals/?status=awaiting").json()["count"] == 1
+    detail = api.get(f"/api/v1/referrals/{body['id']}/").json()
+    assert [e["kind"] for e in detail["events"]] == ["referred"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "teleported", "service": 1}, "kind"),
+        ({"kind": "referred", "service": 999999}, "service"),
+        ({"kind": "no_service_available", "need": "unicorns"}, "need"),
+        ({"kind": "referred", "service": "abc"}, "service"),
+    ],
+)
+def test_a_bad_outcome_is_a_400_and_stores_nothing(personas, service, body, field):
+    referral = refer(personas["lw"])
+    response = api_for(personas["lw"]).post(
+        f"/api/v1/referrals/{referral.pk}/outcomes/", body, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert referral.events.count() == 0
+
+
+def test_one_team_cannot_see_or_touch_another_teams_referrals(personas, service, client):
+    referral = refer(personas["lw"])
+    outsider = api_for(personas["outsider"])
+    assert outsider.get("/api/v1/referrals/").json()["count"] == 0
+    assert outsider.get(f"/api/v1/referrals/{referral.pk}/").status_code == 404
+    response = outsider.post(
+        f"/api/v1/referrals/{referral.pk}/outcomes/",
+        {"kind": "referred", "service": service.pk},
+        format="json",
+    )
+    assert response.status_code == 404
+    assert referral.events.count() == 0
+    teammate = api_for(personas["teammate"])
+    assert teammate.get(f"/api/v1/referrals/{referral.pk}/").status_code == 200
+    client.force_login(personas["outsider"])
+    assert client.get(f"/referrals/{referral.pk}/").status_code == 404
+    assert f"#{referral.pk}" not in client.get("/referrals/").content.decode()
+
+
+def test_a_network_lead_sees_no_individual_referrals(personas, service, client):
+    refer(personas["lw"])
+    assert api_for(personas["lead"]).get("/api/v1/referrals/").status_code == 403
+    client.force_login(personas["lead"])
+    assert client.get("/referrals/").status_code == 403
+
+
+def test_anonymous_users_are_refused(personas, service):
+    assert APIClient().get("/api/v1/referrals/").status_code in (401, 403)
+
+
+def test_a_user_without_a_team_cannot_refer(service, django_user_model):
+    loner = django_user_model.objects.create_user("loner", password="loner-pass-123")
+    loner.groups.add(Group.objects.get(name="Link worker"))
+    response = api_for(loner).post(
+        "/api/v1/referrals/",
+        {"source": "ward", "home_postcode": "SM2 6AA", "needs": ["isolation"]},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert "belongs to no team" in response.json()["detail"]
+
+
+def test_a_superuser_can_do_everything(personas, service, admin_user):
+    referral = refer(personas["lw"])
+    api = api_for(admin_user)
+    assert api.get(f"/api/v1/referrals/{referral.pk}/").status_code == 200
+    response = api.post(
+        f"/api/v1/referrals/{referral.pk}/outcomes/",
+        {"kind": "referred", "service": service.pk},
+        format="json",
+    )
+    assert response.status_code == 201
+
+
+def test_no_full_postcode_is_stored_by_any_path(personas, service, client, caplog):
+    """Create referrals through the action, the API and the pages; then scan every table."""
+    caplog.set_level("DEBUG")
+    used = ["SM2 6AA", "SM2 6AB", "SM2 6AD"]
+    refer(personas["lw"], home_postcode=used[0], work_postcode="SM2 6AE")
+    api_for(personas["lw"]).post(
+        "/api/v1/referrals/",
+        {"source": "gp", "home_postcode": used[1].lower().replace(" ", ""), "needs": ["debt"]},
+        format="json",
+    )
+    client.force_login(personas["lw"])
+    response = client.post(
+        "/referrals/record/",
+        {"home_postcode": used[2], "needs": ["isolation"], "service": service.pk,
+         "source": "ward", "kind": "referred", "confirm": "1"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert Referral.objects.count() == 3
+    searched = used + ["SM2 6AE"]
+    variants = {v for pc in searched for v in (pc, pc.replace(" ", ""), pc.lower())}
+    skip = {"directory_postcode"}  # the public ONS table holds every postcode by design
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if table in skip:
+                continue
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                text = " ".join(str(cell) for cell in row)
+                for variant in variants:
+                    assert variant not in text, f"{variant} found in {table}"
+    assert not any(v in caplog.text for v in variants)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_recording_at_once_both_keep_their_event(personas, service):
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel writers are tested on PostgreSQL; SQLite serialises writers")
+    referral = refer(personas["lw"])
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def post(user, kind):
+        try:
+            client = api_for(user)
+            barrier.wait()
+            statuses.append(
+                client.post(
+                    f"/api/v1/referrals/{referral.pk}/outcomes/",
+                    {"kind": kind, "service": service.pk},
+                    format="json",
+                ).status_code
+            )
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=post, args=(personas["lw"], "referred")),
+        threading.Thread(target=post, args=(personas["teammate"], "accepted")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201, 201]
+    assert sorted(referral.events.values_list("kind", flat=True)) == ["accepted", "referred"]
+
+
+def test_a_failed_request_leaves_nothing_half_written(personas, service):
+    api = api_for(personas["lw"])
+    before = (Referral.objects.count(), Referral.needs.through.objects.count())
+    response = api.post(
+        "/api/v1/referrals/",
+        {"source": "ward", "home_postcode": "SM2 6AA", "needs": ["isolation"], "sex": "robot"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert (Referral.objects.count(), Referral.needs.through.objects.count()) == before
+    assert Need.objects.exists()
