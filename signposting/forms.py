@@ -153,13 +153,17 @@ class OutcomeForm(forms.Form):
         self.fields["need"].queryset = needs
         # Services covering the referral's needs, and any service already named in its events.
         named = referral.events.exclude(service=None).values("service")
-        self.fields["service"].queryset = (
+        # At most 500 choices: a choice field cannot validate against a sliced queryset.
+        ids = list(
             Service.objects.filter(
                 Q(needs__in=needs, status=Service.Status.PUBLISHED) | Q(pk__in=named)
             )
-            .select_related("organisation")
-            .distinct()
-            .order_by("name")[:500]
+            .order_by("name", "id")
+            .values_list("id", flat=True)
+            .distinct()[:500]
+        )
+        self.fields["service"].queryset = (
+            Service.objects.filter(pk__in=ids).select_related("organisation").order_by("name")
         )
         self.fields["corrects"].queryset = referral.events.all()
 

@@ -1,0 +1,63 @@
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import Page, expect
+
+from signposting.models import Membership, Team
+
+from .factories import make_service
+
+pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page: Page, url: str, username: str, password: str) -> None:
+    page.goto(url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize("role", ["Link worker", "Clinician"])
+def test_search_refer_record_and_see_the_timeline(
+    page: Page, live_server, geography, django_user_model, role
+):
+    team = Team.objects.create(name="Epsom and St Helier pain clinic", funding_area_id="QWE")
+    other = Team.objects.create(name="Sutton PCN social prescribing")
+    user = django_user_model.objects.create_user("worker", password="worker-pass-123")
+    user.groups.add(Group.objects.get(name=role))
+    Membership.objects.create(user=user, team=team)
+    outsider = django_user_model.objects.create_user("outsider", password="outsider-pass-123")
+    outsider.groups.add(Group.objects.get(name="Link worker"))
+    Membership.objects.create(user=outsider, team=other)
+    make_service(service="Sutton befriending", needs="isolation", postcode="SM1 1AA")
+
+    sign_in(page, live_server.url, "worker", "worker-pass-123")
+    page.get_by_label("Patient's home postcode").fill("SM2 6AA")
+    page.get_by_label("GP's borough").select_option(label="Sutton")
+    page.get_by_label("Loneliness and isolation").check()
+    page.get_by_role("button", name="Find services").click()
+    page.get_by_role("button", name="Record a referral to Sutton befriending").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record the referral")
+    page.get_by_label("Where the referral came from").select_option(label="Ward")
+    page.get_by_role("button", name="Save referral").click()
+    expect(page.locator("#timeline")).to_contain_text("Referred: Sutton befriending")
+
+    page.get_by_label("Outcome").select_option(label="Accepted")
+    page.get_by_label("Service", exact=True).select_option(
+        label="Sutton befriending (Test Befrienders (demo))"
+    )
+    page.get_by_role("button", name="Add outcome").click()
+    expect(page.locator("#timeline")).to_contain_text("Accepted: Sutton befriending")
+    expect(page.locator("#current-state")).to_have_text("Accepted")
+    referral_url = page.url
+
+    page.get_by_role("link", name="Referrals", exact=True).click()
+    expect(page.locator("#referrals")).to_contain_text("Accepted")
+
+    # Another team sees neither the referral nor its page.
+    page.get_by_role("button", name="Sign out worker").click()
+    sign_in(page, live_server.url, "outsider", "outsider-pass-123")
+    page.goto(live_server.url + "/referrals/")
+    expect(page.locator("#referral-count")).to_have_text("0 referrals")
+    response = page.goto(referral_url)
+    assert response.status == 404
