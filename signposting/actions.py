@@ -4,7 +4,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from directory.models import Need, Service
@@ -154,6 +154,9 @@ def record_outcome(
         errors["note"] = ["keep the note to 2,000 characters"]
     if errors:
         raise MatchError(errors)
+    # Lock the referral so that two outcomes recorded at once both land and the stored state
+    # is derived from both.
+    Referral.objects.select_for_update().filter(pk=referral.pk).first()
     event = OutcomeEvent.objects.create(
         referral=referral,
         kind=kind,
@@ -165,18 +168,38 @@ def record_outcome(
         recorded_at=recorded_at or timezone.now(),
         corrects=corrects,
     )
+    state, accepted = derive_state(list(referral.events.all()))
+    Referral.objects.filter(pk=referral.pk).update(state=state, ever_accepted=accepted)
+    referral.state, referral.ever_accepted = state, accepted
     log.info("outcome recorded referral=%s kind=%s event=%s", referral.pk, kind, event.pk)
     return event
 
 
-def with_state(referrals: QuerySet) -> QuerySet:
-    """Annotate each referral with its current state: its latest event not corrected later."""
-    latest = (
-        OutcomeEvent.objects.filter(referral=OuterRef("pk"), corrections__isnull=True)
-        .order_by("-recorded_at", "-id")
-        .values("kind")[:1]
+def derive_state(events) -> tuple[str, bool]:
+    """Return (current state, ever accepted) from a referral's events.
+
+    The current state is the kind of the latest event that no later event corrects; a
+    referral counts as accepted if any uncorrected event says so.
+    """
+    corrected = {e.corrects_id for e in events if e.corrects_id}
+    standing = sorted(
+        (e for e in events if e.id not in corrected), key=lambda e: (e.recorded_at, e.id)
     )
-    return referrals.annotate(state=Subquery(latest))
+    state = standing[-1].kind if standing else ""
+    return state, any(e.kind == OutcomeEvent.Kind.ACCEPTED for e in standing)
+
+
+def refresh_states(referral_ids) -> None:
+    """Recompute the stored state of many referrals from their events (for bulk loaders)."""
+    events: dict[int, list] = {}
+    for event in OutcomeEvent.objects.filter(referral_id__in=referral_ids).only(
+        "id", "referral_id", "kind", "recorded_at", "corrects_id"
+    ):
+        events.setdefault(event.referral_id, []).append(event)
+    referrals = list(Referral.objects.filter(pk__in=referral_ids).only("id"))
+    for referral in referrals:
+        referral.state, referral.ever_accepted = derive_state(events.get(referral.pk, []))
+    Referral.objects.bulk_update(referrals, ["state", "ever_accepted"], batch_size=2000)
 
 
 def visible_referrals(user) -> QuerySet:

@@ -1,7 +1,6 @@
 """POST /api/v1/match/: the services a patient can use, why, and how far away."""
 
 import django_filters
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, viewsets
@@ -13,11 +12,11 @@ from rest_framework.views import APIView
 from directory.api import BoundedPagination
 from directory.models import Need, Service
 from signposting.actions import (
+    FINAL,
     TeamlessUser,
     create_referral,
     record_outcome,
     visible_referrals,
-    with_state,
 )
 from signposting.index import current_index
 from signposting.matching import MatchError, match
@@ -82,7 +81,7 @@ class ReferralFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == "awaiting":
-            return queryset.filter(Q(state__isnull=True) | Q(state__in=["signposted", "referred"]))
+            return queryset.exclude(state__in=FINAL)
         return queryset.filter(state=value)
 
 
@@ -100,7 +99,7 @@ class ReferralViewSet(
 
     def get_queryset(self):
         return (
-            with_state(visible_referrals(self.request.user))
+            visible_referrals(self.request.user)
             .select_related("team", "referrer", "home_area", "gp_area", "work_area")
             .prefetch_related("needs")
         )

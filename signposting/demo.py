@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.models import Area, Need, Postcode, Service
-from signposting.actions import age_band
+from signposting.actions import age_band, refresh_states
 from signposting.models import Membership, OutcomeEvent, Referral, Team
 
 DEMO_PASSWORD = "signpost-demo-2026"  # noqa: S105 - printed for the demo, never in production
@@ -150,6 +150,7 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
         events += _story(rng, referral, need_objs, ineligible, services_by_need)
     Referral.needs.through.objects.bulk_create(through, batch_size=2000)
     OutcomeEvent.objects.bulk_create(events, batch_size=2000)
+    refresh_states([r.pk for r in referrals])
     return len(referrals)
 
 

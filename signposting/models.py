@@ -72,7 +72,7 @@ class Referral(models.Model):
     )
     source = models.CharField(max_length=30, choices=Source.choices)
     needs = models.ManyToManyField(Need, related_name="referrals")
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
     # The patient profile: derived at creation, never the full postcode or anything identifying.
     postcode_sector = models.CharField(max_length=6, help_text='e.g. "SW19 1"')
     home_area = models.ForeignKey(
@@ -87,10 +87,14 @@ class Referral(models.Model):
     age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     sex = models.CharField(max_length=12, choices=Sex.choices, blank=True)
     ethnic_group = models.CharField(max_length=16, choices=EthnicGroup.choices, blank=True)
+    # Derived from the events (signposting.actions.derive_state), kept here so that lists and
+    # reports need not replay every referral's events. Only record_outcome writes them.
+    state = models.CharField(max_length=24, blank=True, db_index=True)
+    ever_accepted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["team", "created_at"])]
+        indexes = [models.Index(fields=["team", "created_at"]), models.Index(fields=["created_at"])]
         permissions = [("view_reports", "Can see network reports")]
 
     def __str__(self):

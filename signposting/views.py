@@ -17,7 +17,6 @@ from signposting.actions import (
     create_referral,
     record_outcome,
     visible_referrals,
-    with_state,
 )
 from signposting.forms import OutcomeForm, RecordReferralForm, ReferralFilterForm, SearchForm
 from signposting.index import current_index
@@ -159,7 +158,7 @@ def _save_referral(user, data, service, need):
 @permission_required("signposting.view_referral", raise_exception=True)
 def referral_list(request):
     form = ReferralFilterForm(request.GET or None)
-    referrals = with_state(visible_referrals(request.user)).select_related("home_area", "gp_area")
+    referrals = visible_referrals(request.user).select_related("home_area", "gp_area")
     referrals = referrals.prefetch_related("needs")
     if form.is_valid():
         data = form.cleaned_data
@@ -198,7 +197,7 @@ def referral_list(request):
 @permission_required("signposting.view_referral", raise_exception=True)
 def referral_detail(request, pk: int):
     referral = get_object_or_404(
-        with_state(visible_referrals(request.user)).select_related("home_area", "gp_area", "team"),
+        visible_referrals(request.user).select_related("home_area", "gp_area", "team"),
         pk=pk,
     )
     form = OutcomeForm(referral=referral)
@@ -215,7 +214,7 @@ def referral_detail(request, pk: int):
 @permission_required("signposting.add_outcomeevent", raise_exception=True)
 @require_POST
 def add_outcome(request, pk: int):
-    referral = get_object_or_404(with_state(visible_referrals(request.user)), pk=pk)
+    referral = get_object_or_404(visible_referrals(request.user), pk=pk)
     form = OutcomeForm(request.POST, referral=referral)
     if form.is_valid():
         data = form.cleaned_data

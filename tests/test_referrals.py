@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from directory.models import Need
-from signposting.actions import create_referral, record_outcome, with_state
+from signposting.actions import create_referral, derive_state, record_outcome
 from signposting.matching import MatchError
 from signposting.models import OutcomeEvent, Referral
 
@@ -60,12 +60,15 @@ def test_the_state_is_the_latest_uncorrected_event(personas, service):
     wrong = record_outcome(
         referral=referral, recorded_by=personas["lw"], kind="accepted", service=service
     )
-    assert with_state(Referral.objects.all()).get().state == "accepted"
+    assert Referral.objects.get().state == "accepted"
+    assert Referral.objects.get().ever_accepted
     record_outcome(
         referral=referral, recorded_by=personas["teammate"], kind="declined", service=service,
         reason="need_out_of_scope", corrects=wrong,
     )  # fmt: skip
-    assert with_state(Referral.objects.all()).get().state == "declined"
+    stored = Referral.objects.get()
+    assert (stored.state, stored.ever_accepted) == ("declined", False)
+    assert derive_state(list(referral.events.all())) == ("declined", False)
     assert referral.events.count() == 3
 
 
