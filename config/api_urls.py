@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from directory import api as directory_api
 from signposting import api as signposting_api
+from signposting import report_api
 
 router = DefaultRouter()
 router.register("areas", directory_api.AreaViewSet, basename="area")
@@ -22,5 +23,6 @@ urlpatterns = [
         signposting_api.OutcomeEventDetail.as_view(),
         name="outcome-detail",
     ),
+    path("reports/<str:name>/", report_api.ReportView.as_view(), name="report"),
     *router.urls,
 ]

@@ -116,6 +116,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Counts from 1 to this number less one are shown as "<N" to network leads and in exports.
+SIGNPOST_SUPPRESSION_THRESHOLD = env_int("SIGNPOST_SUPPRESSION_THRESHOLD", 5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

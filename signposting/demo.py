@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from directory.demo import DELIBERATE_GAPS
 from directory.models import Area, Need, Postcode, Service
 from signposting.actions import age_band, refresh_states
 from signposting.models import Membership, OutcomeEvent, Referral, Team
@@ -170,7 +171,9 @@ def _story(rng, referral, need_objs, ineligible, services_by_need) -> list[Outco
             **fields,
         )
 
-    if not options or rng.random() < 0.04:
+    # Where the demo directory has a deliberate gap, the link worker finds no service.
+    gap = (referral.home_area_id, need.slug) in DELIBERATE_GAPS
+    if not options or gap or rng.random() < 0.03:
         return [event("no_service_available", 0, need=need)]
     service_id = rng.choice(options)
     story = [event("referred", 0, service_id=service_id)]

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from signposting import views
+from signposting import dashboard, views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("reports/", dashboard.dashboard, name="dashboard"),
     path("referrals/", views.referral_list, name="referral-list"),
     path("referrals/record/", views.record_referral, name="referral-record"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral-detail"),
