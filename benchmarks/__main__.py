@@ -1,6 +1,6 @@
 """Run the benchmarks against their own database and print the figures.
 
-Usage: python -m benchmarks [step ...]   (steps: postcodes, import, match; default all)
+Usage: python -m benchmarks [step ...]   (steps: postcodes, import, match, reports; default all)
 The database is bench.sqlite3 unless BENCH_DATABASE_URL names another (e.g. PostgreSQL).
 Each step runs as a child process so that its wall time and peak memory are its own.
 """
@@ -48,7 +48,7 @@ def run(label: str, *args: str) -> dict:
 
 
 def main(steps: list[str]) -> None:
-    steps = steps or ["postcodes", "import", "match"]
+    steps = steps or ["postcodes", "import", "match", "reports"]
     figures = []
     run("migrate", "migrate", "--no-input", "-v", "0")
     run("load_areas", "load_areas")
@@ -63,6 +63,11 @@ def main(steps: list[str]) -> None:
             run("generate_directory 200,000", "generate_directory", "--services", "200000")
         )
         figures.append(run("match (500 patients)", "bench_match", "--queries", "500"))
+    if "reports" in steps:
+        figures.append(
+            run("generate_referrals 1,000,000", "generate_referrals", "--referrals", "1000000")
+        )
+        figures.append(run("reports (every report, two scopes)", "bench_reports"))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(figures, indent=2))
     print("\nSummary")

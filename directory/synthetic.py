@@ -12,7 +12,16 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from directory.models import Area, DirectoryRevision, Location, Need, Organisation, Service
+from directory.bulk import insert_rows
+from directory.models import (
+    Area,
+    DirectoryRevision,
+    Location,
+    Need,
+    Organisation,
+    Postcode,
+    Service,
+)
 
 log = logging.getLogger(__name__)
 PREFIX = "SYN-"
@@ -39,8 +48,6 @@ def delete_synthetic() -> int:
 @transaction.atomic
 def generate_directory(*, services: int, seed: int) -> int:
     """Replace the synthetic services with `services` new ones; return how many were made."""
-    from directory.models import Postcode
-
     rng = np.random.default_rng(seed)
     rows = list(
         Postcode.objects.filter(latitude__isnull=False, local_authority__isnull=False).values_list(
@@ -157,9 +164,4 @@ def generate_directory(*, services: int, seed: int) -> int:
 
 
 def _insert(model, columns, rows) -> None:
-    """Insert many rows with the driver's executemany (far cheaper than model instances)."""
-    table = model._meta.db_table
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 20000):
-            cursor.executemany(sql, rows[start : start + 20000])
+    insert_rows(model._meta.db_table, tuple(columns), rows)

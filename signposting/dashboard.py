@@ -2,16 +2,19 @@
 
 from urllib.parse import urlencode
 
-import pandas as pd
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.shortcuts import render
 
 from signposting import charts
 from signposting.report_api import ReportScopeForm
-from signposting.reports import REPORTS, STATE_LABELS, default_scope, suppress
+from signposting.reports import (
+    REPORTS,
+    STATE_LABELS,
+    ReportData,
+    default_scope,
+    suppress,
+)
 
 TABLE_ROWS = 60  # the dashboard shows the first rows; downloads have them all
 
@@ -24,19 +27,12 @@ def dashboard(request):
     if form.is_bound and form.is_valid():
         scope = form.cleaned_data["scope"]
     threshold = settings.SIGNPOST_SUPPRESSION_THRESHOLD
-    raw = {name: REPORTS[name].function(scope) for name in REPORTS}
+    data = ReportData(scope)  # the referrals are fetched once for every report
+    raw = {name: REPORTS[name].function(scope, data) for name in REPORTS}
     shown = {name: suppress(frame, REPORTS[name]) for name, frame in raw.items()}
-    monthly = (
-        scope.referrals()
-        .annotate(month=TruncMonth("created_at"))
-        .values("month", "state")
-        .annotate(referrals=Count("id"))
-    )
-    monthly_frame = pd.DataFrame(
-        [(r["month"].strftime("%Y-%m"), STATE_LABELS.get(r["state"], r["state"]), r["referrals"])
-         for r in monthly],
-        columns=["month", "outcome", "referrals"],
-    )  # fmt: skip
+    monthly_frame = data.referrals.groupby(["month", "state"], as_index=False).size()
+    monthly_frame = monthly_frame.rename(columns={"size": "referrals"})
+    monthly_frame["outcome"] = monthly_frame["state"].map(STATE_LABELS)
     params = {
         "from": scope.start.isoformat(),
         "to": scope.end.isoformat(),

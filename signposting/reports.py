@@ -6,16 +6,17 @@ downloads; tests call the functions directly to check the raw figures.
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.utils import timezone
+from scipy.spatial import cKDTree
 
-from directory.geometry import bounding_box, haversine_km
 from directory.models import Area, Need, Postcode, Service
 from directory.queries import needs_review, serving_area
 from eligibility.engine import Patient, Place, Verdict, decide
@@ -54,14 +55,105 @@ class Scope:
         return referrals
 
 
+def month_labels(scope: "Scope") -> list[tuple[dt.datetime, str]]:
+    """The local months the period touches, as (first instant, "YYYY-MM"), latest first."""
+    tz = timezone.get_current_timezone()
+    months = []
+    year, month = scope.start.year, scope.start.month
+    while (year, month) <= (scope.end.year, scope.end.month):
+        months.append((dt.datetime(year, month, 1, tzinfo=tz), f"{year}-{month:02d}"))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return list(reversed(months))
+
+
+def month_of(field: str, scope: "Scope") -> Case:
+    """The local calendar month of a datetime column, computed by the database.
+
+    A CASE over the month boundaries (exact across clock changes, and plain comparisons in C),
+    rather than TruncMonth, which SQLite runs as a Python callback for every row.
+    """
+    months = month_labels(scope)
+    return Case(
+        *[When(**{f"{field}__gte": start}, then=Value(label)) for start, label in months[:-1]],
+        default=Value(months[-1][1]),
+        output_field=CharField(),
+    )
+
+
+def _fetch(queryset) -> list[tuple]:
+    """Run a values_list queryset with the driver directly: no per-row ORM work."""
+    # No ORDER BY: a model's default ordering would add columns to a DISTINCT or GROUP BY.
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+class ReportData:
+    """The scope's referrals as compact frames, read once with the driver and shared.
+
+    Reading the rows and grouping in pandas is faster on SQLite than GROUP BY over joins
+    (each join row costs a B-tree look-up), and one read serves every report on a page.
+    """
+
+    COLUMNS = ["id", "month", "source", "home", "gp", "team", "state", "accepted"]
+
+    def __init__(self, scope: "Scope"):
+        self.scope = scope
+        self._referrals: pd.DataFrame | None = None
+        self._needs: pd.DataFrame | None = None
+
+    @property
+    def referrals(self) -> pd.DataFrame:
+        if self._referrals is None:
+            rows = _fetch(
+                self.scope.referrals()
+                .annotate(month=month_of("created_at", self.scope))
+                .values_list(
+                    "id", "month", "source", "home_area_id", "gp_area_id", "team_id", "state",
+                    "ever_accepted",
+                )
+            )  # fmt: skip
+            frame = pd.DataFrame(rows, columns=self.COLUMNS)
+            frame["accepted"] = frame["accepted"].astype(bool)
+            self._referrals = frame
+        return self._referrals
+
+    @property
+    def needs(self) -> pd.DataFrame:
+        """One row a (referral, need) in scope, with the referral's columns alongside."""
+        if self._needs is None:
+            referrals = self.referrals
+            rows = []
+            if not referrals.empty:
+                # A range scan of the link table, then an exact filter here: no join.
+                rows = _fetch(
+                    Referral.needs.through.objects.filter(
+                        referral_id__gte=int(referrals["id"].min()),
+                        referral_id__lte=int(referrals["id"].max()),
+                    ).values_list("referral_id", "need_id")
+                )
+            pairs = pd.DataFrame(rows, columns=["id", "need"])
+            self._needs = pairs.merge(referrals, on="id", how="inner")
+        return self._needs
+
+
+def _count(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    counted = frame.groupby(keys, as_index=False, dropna=False).size()
+    return counted.rename(columns={"size": "count"})
+
+
+def need_names() -> dict[int, str]:
+    return dict(Need.objects.values_list("pk", "name"))
+
+
+def area_names() -> dict[str, str]:
+    return dict(Area.objects.values_list("code", "name"))
+
+
 def default_scope() -> Scope:
     today = timezone.localdate()
     return Scope(start=today - dt.timedelta(days=365), end=today)
-
-
-def _frame(rows, columns) -> pd.DataFrame:
-    """A frame from .values() rows, naming their fields (in query order) as `columns`."""
-    return pd.DataFrame([tuple(row.values()) for row in rows], columns=columns)
 
 
 def _percent(part, whole):
@@ -74,46 +166,33 @@ TOTAL = "All referrals"
 WAITING = {"", "referred", "signposted"}
 
 
-def referrals_report(scope: Scope) -> pd.DataFrame:
+def referrals_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referrals by source and by reason (a referral counts once for each of its reasons),
     for the whole period and by month. Percentages are of the referrals in the same month."""
-    referrals = scope.referrals()
-    through = Referral.needs.through.objects.filter(referral__in=referrals)
-    parts = []
-    for month_expr, label in ((None, "all"), (TruncMonth("created_at"), None)):
-        group = ["source"] if month_expr is None else ["month", "source"]
-        base = referrals if month_expr is None else referrals.annotate(month=month_expr)
-        sources = _frame(base.values(*group).annotate(referrals=Count("id")), [*group, "referrals"])
-        if month_expr is None:
-            reasons = _frame(
-                through.values("need__name").annotate(referrals=Count("referral_id")),
-                ["need", "referrals"],
-            )
-        else:
-            reasons = _frame(
-                through.annotate(month=TruncMonth("referral__created_at"))
-                .values("month", "need__name")
-                .annotate(referrals=Count("referral_id")),
-                ["month", "need", "referrals"],
-            )
-        if month_expr is None:
-            sources["month"] = label
-            reasons["month"] = label
-        else:
-            sources["month"] = pd.to_datetime(sources["month"]).dt.strftime("%Y-%m")
-            reasons["month"] = pd.to_datetime(reasons["month"]).dt.strftime("%Y-%m")
-        totals = sources.groupby("month", as_index=False)["referrals"].sum()
-        totals["category"] = TOTAL
-        sources["category"] = sources["source"].map(SOURCE_LABELS)
-        sources["breakdown"] = "source"
-        totals["breakdown"] = "source"
-        reasons["category"] = reasons["need"]
-        reasons["breakdown"] = "reason"
-        parts += [totals, sources, reasons]
-    frame = pd.concat(parts, ignore_index=True)
+    data = data or ReportData(scope)
     columns = ["breakdown", "month", "category", "referrals", "percent"]
-    if frame.empty:
+    if data.referrals.empty:
         return pd.DataFrame(columns=columns)
+    sources = _count(data.referrals, ["month", "source"])
+    reasons = _count(data.needs, ["month", "need"])
+    names = need_names()
+    parts = []
+    for by_month in (False, True):
+        month = (lambda f: f["month"]) if by_month else (lambda f: "all")
+        source_rows = sources.assign(month=month(sources))
+        grouped = source_rows.groupby(["month", "source"], as_index=False)["count"].sum()
+        grouped["category"] = grouped["source"].map(SOURCE_LABELS)
+        totals = source_rows.groupby("month", as_index=False)["count"].sum()
+        totals["category"] = TOTAL
+        need_rows = reasons.assign(month=month(reasons))
+        by_need = need_rows.groupby(["month", "need"], as_index=False)["count"].sum()
+        by_need["category"] = by_need["need"].map(names)
+        parts += [
+            totals.assign(breakdown="source"),
+            grouped.assign(breakdown="source"),
+            by_need.assign(breakdown="reason"),
+        ]
+    frame = pd.concat(parts, ignore_index=True).rename(columns={"count": "referrals"})
     month_totals = frame[frame["category"] == TOTAL].set_index("month")["referrals"]
     frame["percent"] = _percent(frame["referrals"], frame["month"].map(month_totals).fillna(0))
     frame["order"] = np.where(frame["category"] == TOTAL, 0, 1)
@@ -125,15 +204,18 @@ def referrals_report(scope: Scope) -> pd.DataFrame:
     return frame[columns].reset_index(drop=True)
 
 
-def uptake_report(scope: Scope) -> pd.DataFrame:
+def uptake_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Uptake: referrals with an accepted event over all referrals; the others by their latest
     outcome, as counts and as percentages of all referrals and of those not accepted."""
-    referrals = scope.referrals()
-    total = referrals.count()
-    accepted = referrals.filter(ever_accepted=True).count()
-    others = _frame(
-        referrals.filter(ever_accepted=False).values("state").annotate(referrals=Count("id")),
-        ["state", "referrals"],
+    states = _count((data or ReportData(scope)).referrals, ["state", "accepted"])
+    states["accepted"] = states["accepted"].astype(bool)
+    total = int(states["count"].sum())
+    accepted = int(states.loc[states["accepted"], "count"].sum())
+    others = (
+        states[~states["accepted"]]
+        .groupby("state", as_index=False)["count"]
+        .sum()
+        .rename(columns={"count": "referrals"})
     )
     # Referrals still waiting are one group, whatever their last step was.
     others["state"] = others["state"].where(~others["state"].isin(WAITING), "awaiting")
@@ -155,62 +237,54 @@ def uptake_report(scope: Scope) -> pd.DataFrame:
     return frame
 
 
-def outcomes_report(scope: Scope) -> pd.DataFrame:
+def outcomes_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referrals by month, home borough, need and current outcome."""
-    rows = (
-        Referral.needs.through.objects.filter(referral__in=scope.referrals())
-        .annotate(month=TruncMonth("referral__created_at"))
-        .values("month", "referral__home_area__name", "need__name", "referral__state")
-        .annotate(referrals=Count("referral_id"))
-    )
-    frame = _frame(rows, ["month", "borough", "need", "outcome", "referrals"])
+    frame = _count((data or ReportData(scope)).needs, ["month", "need", "home", "state"])
+    columns = ["month", "borough", "need", "outcome", "referrals"]
     if frame.empty:
-        return frame
-    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
-    frame["borough"] = frame["borough"].fillna("Not known")
-    frame["outcome"] = frame["outcome"].map(STATE_LABELS)
-    return frame.sort_values(["month", "borough", "need", "outcome"]).reset_index(drop=True)
+        return pd.DataFrame(columns=columns)
+    frame = frame.rename(columns={"count": "referrals"})
+    frame["borough"] = frame["home"].map(area_names()).fillna("Not known")
+    frame["need"] = frame["need"].map(need_names())
+    frame["outcome"] = frame["state"].map(STATE_LABELS)
+    return frame.sort_values(["month", "borough", "need", "outcome"])[columns].reset_index(
+        drop=True
+    )
 
 
-def out_of_area_report(scope: Scope) -> pd.DataFrame:
+def out_of_area_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referrals whose patients live outside the area that funds the team, and what happened."""
     columns = ["team", "funding_area", "lives_in", "gp_in_funding_area", "outcome", "referrals"]
+    referrals = (data or ReportData(scope)).referrals
+    referrals = _count(referrals[referrals["home"].notna()], ["team", "home", "gp", "state"])
     teams = Team.objects.filter(funding_area__isnull=False).select_related("funding_area")
-    if scope.team is not None:
-        teams = teams.filter(pk=scope.team.pk)
     parts = []
-    for team in teams:
+    for team in teams.filter(pk__in=referrals["team"].unique().tolist()):
         area = team.funding_area
         codes = (
-            list(area.members.values_list("code", flat=True))
+            set(area.members.values_list("code", flat=True))
             if area.kind == Area.Kind.ICB
-            else [area.code]
+            else {area.code}
         )
-        rows = (
-            scope.referrals()
-            .filter(team=team, home_area__isnull=False)
-            .exclude(home_area__in=codes)
-            .annotate(
-                gp_in=Case(
-                    When(gp_area__in=codes, then=Value("yes")),
-                    default=Value("no"),
-                    output_field=CharField(),
-                )
-            )
-            .values("home_area__name", "gp_in", "state")
-            .annotate(referrals=Count("id"))
+        mine = referrals[referrals["team"] == team.pk]
+        outside = mine[~mine["home"].isin(codes)]
+        if outside.empty:
+            continue
+        frame = (
+            outside.assign(gp_in=np.where(outside["gp"].isin(codes), "yes", "no"))
+            .groupby(["home", "gp_in", "state"], as_index=False)["count"]
+            .sum()
         )
-        frame = _frame(rows, ["lives_in", "gp_in_funding_area", "outcome", "referrals"])
         frame["team"] = team.name
         frame["funding_area"] = area.short_name
         parts.append(frame)
     if not parts:
         return pd.DataFrame(columns=columns)
-    frame = pd.concat(parts, ignore_index=True)
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    frame = frame.groupby(columns[:-1], as_index=False)["referrals"].sum()
-    frame["outcome"] = frame["outcome"].map(STATE_LABELS)
+    frame = pd.concat(parts, ignore_index=True).rename(
+        columns={"gp_in": "gp_in_funding_area", "count": "referrals"}
+    )
+    frame["lives_in"] = frame["home"].map(area_names())
+    frame["outcome"] = frame["state"].map(STATE_LABELS)
     return frame.sort_values(["team", "referrals"], ascending=[True, False])[columns].reset_index(
         drop=True
     )
@@ -226,36 +300,39 @@ def gap_boroughs(scope: Scope) -> list[Area]:
     return list(boroughs.filter(icb__isnull=False).order_by("name"))
 
 
-def gaps_report(scope: Scope) -> pd.DataFrame:
+def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """For each borough and need: the open services its residents may use, the demand
     (referrals from residents with that need), the unmet demand (no service available, or not
     eligible), and the share of its postcodes within 2 km of such a service delivered in person.
     Worst first."""
+    data = data or ReportData(scope)
     index = current_index()
     boroughs = gap_boroughs(scope)
     needs = list(Need.objects.order_by("name"))
-    referrals = scope.referrals()
-    demand = _counts(
-        Referral.needs.through.objects.filter(referral__in=referrals)
-        .values("referral__home_area", "need")
-        .annotate(n=Count("referral_id", distinct=True))
-    )
-    no_service = _counts(
-        OutcomeEvent.objects.filter(referral__in=referrals, kind="no_service_available")
-        .values("referral__home_area", "need")
-        .annotate(n=Count("referral_id", distinct=True))
-    )
-    turned_away = _counts(
-        Referral.needs.through.objects.filter(
-            referral__in=referrals.filter(events__kind="not_eligible")
-        )
-        .values("referral__home_area", "need")
-        .annotate(n=Count("referral_id", distinct=True))
+    pairs = data.needs
+    demand = pairs.groupby(["home", "need"]).size().to_dict()
+    # Unmet: "no service available" for that need, or turned away as not eligible.
+    no_service = pd.DataFrame(
+        _fetch(
+            OutcomeEvent.objects.filter(
+                referral__in=scope.referrals().values("id"), kind="no_service_available"
+            )
+            .values_list("referral_id", "need_id")
+            .distinct()
+        ),
+        columns=["id", "need"],
+    ).merge(data.referrals[["id", "home"]], on="id")
+    turned_away = pairs[pairs["state"] == OutcomeEvent.Kind.NOT_ELIGIBLE]
+    unmet = (
+        no_service.groupby(["home", "need"])
+        .size()
+        .add(turned_away.groupby(["home", "need"]).size(), fill_value=0)
+        .to_dict()
     )
     rows = []
     for borough in boroughs:
         open_to_residents = _open_to_residents(index, borough)
-        lats, lons = _postcode_points(borough)
+        postcodes = _postcode_points(borough)
         for need in needs:
             postings = index.need_postings.get(need.pk, np.array([], dtype=np.int64))
             services = np.intersect1d(open_to_residents, postings, assume_unique=True)
@@ -265,9 +342,9 @@ def gaps_report(scope: Scope) -> pd.DataFrame:
                     "borough": borough.name,
                     "need": need.name,
                     "services_open": int(len(services)),
-                    "demand": demand.get(key, 0),
-                    "unmet": no_service.get(key, 0) + turned_away.get(key, 0),
-                    "coverage_2km_percent": _coverage(index, services, lats, lons),
+                    "demand": int(demand.get(key, 0)),
+                    "unmet": int(unmet.get(key, 0)),
+                    "coverage_2km_percent": _coverage(index, services, postcodes),
                 }
             )
     frame = pd.DataFrame(
@@ -289,10 +366,6 @@ def gaps_report(scope: Scope) -> pd.DataFrame:
         ascending=[False, False, True, False, True, True, True],
     )
     return frame.drop(columns="no_service").reset_index(drop=True)
-
-
-def _counts(rows) -> dict:
-    return {(r["referral__home_area"], r["need"]): r["n"] for r in rows}
 
 
 def _open_to_residents(index, borough: Area) -> np.ndarray:
@@ -320,40 +393,53 @@ def _open_to_residents(index, borough: Area) -> np.ndarray:
     return candidates[admits[index.criteria_key[candidates]]]
 
 
-def _postcode_points(borough: Area) -> tuple[np.ndarray, np.ndarray]:
+class _Points:
+    """A borough's postcodes on a local flat grid in km, in a k-d tree for nearest queries.
+
+    Over a few km, an equirectangular projection at the borough's latitude is within 0.1% of
+    the geodesic distance: far inside the 2 km question being asked.
+    """
+
+    def __init__(self, lats: np.ndarray, lons: np.ndarray):
+        self.count = len(lats)
+        self.lat0 = float(np.mean(lats)) if self.count else 0.0
+        self.xy = self.project(lats, lons)
+
+    def project(self, lats, lons) -> np.ndarray:
+        ky = 111.132
+        kx = 111.320 * math.cos(math.radians(self.lat0))
+        return np.column_stack([np.asarray(lons) * kx, np.asarray(lats) * ky])
+
+
+def _postcode_points(borough: Area) -> _Points:
     rows = np.array(
-        Postcode.objects.filter(local_authority=borough, latitude__isnull=False).values_list(
-            "latitude", "longitude"
+        _fetch(
+            Postcode.objects.filter(local_authority=borough, latitude__isnull=False).values_list(
+                "latitude", "longitude"
+            )
         ),
         dtype=float,
     ).reshape(-1, 2)
-    order = np.argsort(rows[:, 0], kind="stable")
-    return rows[order, 0], rows[order, 1]
+    return _Points(rows[:, 0], rows[:, 1])
 
 
-def _coverage(index, services: np.ndarray, lats: np.ndarray, lons: np.ndarray) -> float:
+def _coverage(index, services: np.ndarray, points: _Points) -> float:
     """The percentage of the postcodes within COVERAGE_KM of one of the services' locations."""
-    if len(lats) == 0:
+    if points.count == 0:
         return float("nan")
-    covered = np.zeros(len(lats), dtype=bool)
-    for position in services.tolist():
-        start, count = int(index.loc_start[position]), int(index.loc_count[position])
-        for row in range(start, start + count):
-            lat, lon = index.loc_lat[row], index.loc_lon[row]
-            min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, COVERAGE_KM)
-            lo, hi = np.searchsorted(lats, [min_lat, max_lat])
-            if lo == hi:
-                continue
-            near = (lons[lo:hi] >= min_lon) & (lons[lo:hi] <= max_lon)
-            if not near.any():
-                continue
-            hits = np.flatnonzero(near) + lo
-            within = haversine_km(lat, lon, lats[hits], lons[hits]) <= COVERAGE_KM
-            covered[hits[within]] = True
-    return round(100 * covered.mean(), 1)
+    counts = index.loc_count[services]
+    if counts.sum() == 0:
+        return 0.0
+    starts = index.loc_start[services][counts > 0]
+    counts = counts[counts > 0]
+    offsets = np.cumsum(counts) - counts
+    rows = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
+    tree = cKDTree(points.project(index.loc_lat[rows], index.loc_lon[rows]))
+    distances, _ = tree.query(points.xy, k=1, distance_upper_bound=COVERAGE_KM)
+    return round(100 * float(np.mean(distances <= COVERAGE_KM)), 1)
 
 
-def directory_health_report(scope: Scope) -> pd.DataFrame:
+def directory_health_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Published services by the area they serve: stale reviews, no contact details, closed,
     waiting lists. A point-in-time report: the period does not apply."""
     services = Service.objects.filter(status=Service.Status.PUBLISHED)
@@ -475,7 +561,10 @@ def suppress(frame: pd.DataFrame, spec: ReportSpec, threshold: int | None = None
     return result
 
 
-def build_report(name: str, scope: Scope, *, suppressed: bool = True) -> pd.DataFrame:
+def build_report(
+    name: str, scope: Scope, *, suppressed: bool = True, data: ReportData | None = None
+) -> pd.DataFrame:
+    """Run one report; suppressed unless asked otherwise (tests of raw figures)."""
     spec = REPORTS[name]
-    frame = spec.function(scope)
+    frame = spec.function(scope, data)
     return suppress(frame, spec) if suppressed else frame
