@@ -115,6 +115,22 @@ def create_referral(
     return referral
 
 
+def create_referral_from(referrer, data) -> Referral:
+    """create_referral from validated form or serializer data (blank means not given)."""
+    return create_referral(
+        referrer=referrer,
+        source=data["source"],
+        home_postcode=data["home_postcode"],
+        needs=data["needs"],
+        gp_practice=data.get("gp_practice") or None,
+        gp_area=data.get("gp_area") or None,
+        work_postcode=data.get("work_postcode") or None,
+        age=data.get("age"),
+        sex=data.get("sex") or "",
+        ethnic_group=data.get("ethnic_group") or "",
+    )
+
+
 @transaction.atomic
 def record_outcome(
     *,

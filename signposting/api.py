@@ -14,7 +14,7 @@ from directory.models import Need, Service
 from signposting.actions import (
     FINAL,
     TeamlessUser,
-    create_referral,
+    create_referral_from,
     record_outcome,
     visible_referrals,
 )
@@ -116,20 +116,8 @@ class ReferralViewSet(
     def create(self, request, *args, **kwargs):
         serializer = ReferralCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
         try:
-            referral = create_referral(
-                referrer=request.user,
-                source=data["source"],
-                home_postcode=data["home_postcode"],
-                needs=data["needs"],
-                gp_practice=data.get("gp_practice") or None,
-                gp_area=data.get("gp_area") or None,
-                work_postcode=data.get("work_postcode") or None,
-                age=data.get("age"),
-                sex=data.get("sex", ""),
-                ethnic_group=data.get("ethnic_group", ""),
-            )
+            referral = create_referral_from(request.user, serializer.validated_data)
         except MatchError as exc:
             raise ValidationError(exc.errors) from None
         except TeamlessUser as exc:

@@ -2,7 +2,6 @@ from django import forms
 from django.db.models import Q
 
 from directory.models import (
-    DELIVERY_MODE_FIELDS,
     Area,
     DeliveryMode,
     Need,
@@ -71,21 +70,7 @@ class SearchForm(forms.Form):
         return cleaned
 
     def to_query(self) -> MatchQuery:
-        data = self.cleaned_data
-        return MatchQuery(
-            home_postcode=data["home_postcode"],
-            work_postcode=data.get("work_postcode") or None,
-            gp_practice=data.get("gp_practice") or None,
-            gp_area=data.get("gp_area") or None,
-            age=data.get("age"),
-            needs=data["needs"],
-            groups=data.get("groups") or None,
-            delivery_modes=[
-                m for m in data.get("delivery_modes") or [] if m in DELIVERY_MODE_FIELDS
-            ]
-            or None,
-            max_distance_km=data.get("max_distance_km"),
-        )
+        return MatchQuery.from_data(self.cleaned_data, groups_key="groups")
 
     def add_match_errors(self, error: MatchError) -> None:
         for name, messages in error.errors.items():

@@ -47,6 +47,22 @@ class MatchQuery:
     max_distance_km: float | None = None
     limit: int = DEFAULT_LIMIT
 
+    @classmethod
+    def from_data(cls, data, *, groups_key: str = "for") -> "MatchQuery":
+        """Build a query from validated form or serializer data (blank means not given)."""
+        return cls(
+            home_postcode=data["home_postcode"],
+            work_postcode=data.get("work_postcode") or None,
+            gp_practice=data.get("gp_practice") or None,
+            gp_area=data.get("gp_area") or None,
+            age=data.get("age"),
+            needs=data["needs"],
+            groups=data.get(groups_key) or None,
+            delivery_modes=data.get("delivery_modes") or None,
+            max_distance_km=data.get("max_distance_km"),
+            limit=data.get("limit", DEFAULT_LIMIT),
+        )
+
 
 @dataclass
 class ResolvedPatient:

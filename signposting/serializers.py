@@ -27,19 +27,7 @@ class MatchRequestSerializer(serializers.Serializer):
         return fields
 
     def to_query(self) -> MatchQuery:
-        data = self.validated_data
-        return MatchQuery(
-            home_postcode=data["home_postcode"],
-            work_postcode=data.get("work_postcode") or None,
-            gp_practice=data.get("gp_practice") or None,
-            gp_area=data.get("gp_area") or None,
-            age=data.get("age"),
-            needs=data["needs"],
-            groups=data.get("for"),
-            delivery_modes=data.get("delivery_modes") or None,
-            max_distance_km=data.get("max_distance_km"),
-            limit=data.get("limit", DEFAULT_LIMIT),
-        )
+        return MatchQuery.from_data(self.validated_data)
 
 
 def area_json(area) -> dict | None:

@@ -14,7 +14,7 @@ from eligibility.engine import Verdict
 from signposting.actions import (
     FINAL,
     TeamlessUser,
-    create_referral,
+    create_referral_from,
     record_outcome,
     visible_referrals,
 )
@@ -130,18 +130,7 @@ def record_referral(request):
 
 def _save_referral(user, data, service, need):
     with transaction.atomic():
-        referral = create_referral(
-            referrer=user,
-            source=data["source"],
-            home_postcode=data["home_postcode"],
-            needs=data["needs"],
-            gp_practice=data.get("gp_practice") or None,
-            gp_area=data.get("gp_area") or None,
-            work_postcode=data.get("work_postcode") or None,
-            age=data.get("age"),
-            sex=data.get("sex", ""),
-            ethnic_group=data.get("ethnic_group", ""),
-        )
+        referral = create_referral_from(user, data)
         record_outcome(
             referral=referral,
             recorded_by=user,
