@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 from scipy.spatial import cKDTree
 
-from directory.models import Area, Need, Postcode, Service
+from directory.models import Area, DataImport, Need, Postcode, Service
 from directory.queries import needs_review, serving_area
 from eligibility.engine import Patient, Place, Verdict, decide
 from signposting.index import current_index
@@ -96,7 +96,7 @@ class ReportData:
     (each join row costs a B-tree look-up), and one read serves every report on a page.
     """
 
-    COLUMNS = ["id", "month", "source", "home", "gp", "team", "state", "accepted"]
+    COLUMNS = ["id", "month", "source", "home", "state"]
 
     def __init__(self, scope: "Scope"):
         self.scope = scope
@@ -109,14 +109,9 @@ class ReportData:
             rows = _fetch(
                 self.scope.referrals()
                 .annotate(month=month_of("created_at", self.scope))
-                .values_list(
-                    "id", "month", "source", "home_area_id", "gp_area_id", "team_id", "state",
-                    "ever_accepted",
-                )
-            )  # fmt: skip
-            frame = pd.DataFrame(rows, columns=self.COLUMNS)
-            frame["accepted"] = frame["accepted"].astype(bool)
-            self._referrals = frame
+                .values_list("id", "month", "source", "home_area_id", "state")
+            )
+            self._referrals = pd.DataFrame.from_records(rows, columns=self.COLUMNS, nrows=len(rows))
         return self._referrals
 
     @property
@@ -133,9 +128,21 @@ class ReportData:
                         referral_id__lte=int(referrals["id"].max()),
                     ).values_list("referral_id", "need_id")
                 )
-            pairs = pd.DataFrame(rows, columns=["id", "need"])
+            # Two integer columns: numpy builds them far faster than a frame of tuples.
+            array = np.array(rows, dtype=np.int64).reshape(-1, 2)
+            pairs = pd.DataFrame({"id": array[:, 0], "need": array[:, 1]})
             self._needs = pairs.merge(referrals, on="id", how="inner")
         return self._needs
+
+    def counts(self, keys: list[str], fields: list[str]) -> pd.DataFrame:
+        """Counts by referral columns, grouped by the database."""
+        queryset = self.scope.referrals()
+        if "home" in keys:
+            queryset = queryset.filter(home_area__isnull=False)
+        rows = _fetch(
+            queryset.values(*fields).annotate(count=Count("pk")).values_list(*fields, "count")
+        )
+        return pd.DataFrame(rows, columns=[*keys, "count"])
 
 
 def _count(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -207,7 +214,7 @@ def referrals_report(scope: Scope, data: ReportData | None = None) -> pd.DataFra
 def uptake_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Uptake: referrals with an accepted event over all referrals; the others by their latest
     outcome, as counts and as percentages of all referrals and of those not accepted."""
-    states = _count((data or ReportData(scope)).referrals, ["state", "accepted"])
+    states = (data or ReportData(scope)).counts(["state", "accepted"], ["state", "ever_accepted"])
     states["accepted"] = states["accepted"].astype(bool)
     total = int(states["count"].sum())
     accepted = int(states.loc[states["accepted"], "count"].sum())
@@ -255,8 +262,9 @@ def outcomes_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
 def out_of_area_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referrals whose patients live outside the area that funds the team, and what happened."""
     columns = ["team", "funding_area", "lives_in", "gp_in_funding_area", "outcome", "referrals"]
-    referrals = (data or ReportData(scope)).referrals
-    referrals = _count(referrals[referrals["home"].notna()], ["team", "home", "gp", "state"])
+    referrals = (data or ReportData(scope)).counts(
+        ["team", "home", "gp", "state"], ["team_id", "home_area_id", "gp_area_id", "state"]
+    )
     teams = Team.objects.filter(funding_area__isnull=False).select_related("funding_area")
     parts = []
     for team in teams.filter(pk__in=referrals["team"].unique().tolist()):
@@ -411,7 +419,21 @@ class _Points:
         return np.column_stack([np.asarray(lons) * kx, np.asarray(lats) * ky])
 
 
+_points_cache: dict[str, tuple[int, _Points]] = {}
+
+
 def _postcode_points(borough: Area) -> _Points:
+    """The borough's postcodes, kept per process until the next postcode load."""
+    version = DataImport.objects.filter(source="ons-postcodes").aggregate(v=Max("id"))["v"] or 0
+    cached = _points_cache.get(borough.code)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    points = _read_postcode_points(borough)
+    _points_cache[borough.code] = (version, points)
+    return points
+
+
+def _read_postcode_points(borough: Area) -> _Points:
     rows = np.array(
         _fetch(
             Postcode.objects.filter(local_authority=borough, latitude__isnull=False).values_list(

@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from directory.models import Area
+from signposting.index import current_index
 from signposting.models import Referral
 from signposting.reports import REPORTS, Scope, build_report, default_scope
 
@@ -21,6 +22,11 @@ class Command(BaseCommand):
         if area is not None:
             scopes.append((area.short_name, Scope(year.start, year.end, area=area)))
         self.stdout.write(f"{Referral.objects.count()} referrals in the database")
+        started = time.perf_counter()
+        index = current_index()  # long-lived per process: built once, not per report
+        self.stdout.write(
+            f"directory index: {index.size} services, {time.perf_counter() - started:.1f} s"
+        )
         worst = 0.0
         for label, scope in scopes:
             for name in REPORTS:
