@@ -1,0 +1,74 @@
+"""axe-core (npm, run inside Debian's chromium) on every page a person uses: WCAG 2.2 A and AA."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import Page
+
+from signposting.actions import create_referral, record_outcome
+from signposting.models import Membership, Team
+
+from .factories import make_service
+from .test_browser_referrals import sign_in
+
+pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length} on ${v.nodes[0].target}`)",
+        TAGS,
+    )
+    return found
+
+
+def test_the_checker_finds_violations_when_there_are_some(page: Page):
+    page.set_content("<html><body><img src='x.png'><input type='text'></body></html>")
+    found = " ".join(violations(page))
+    assert "image-alt" in found
+    assert "html-has-lang" in found
+    assert "label" in found
+
+
+def test_the_pages_have_no_accessibility_violations(
+    page: Page, live_server, geography, django_user_model
+):
+    service = make_service(service="Sutton befriending", needs="isolation", postcode="SM1 1AA")
+    team = Team.objects.create(name="Epsom and St Helier pain clinic", funding_area_id="QWE")
+    worker = django_user_model.objects.create_user("worker", password="worker-pass-123")
+    worker.groups.add(Group.objects.get(name="Link worker"))
+    worker.groups.add(Group.objects.get(name="Network lead"))
+    Membership.objects.create(user=worker, team=team)
+    referral = create_referral(
+        referrer=worker, source="ward", home_postcode="SM2 6AA", needs=["isolation"]
+    )
+    record_outcome(referral=referral, recorded_by=worker, kind="referred", service=service)
+
+    problems = {}
+    for path in ["/", "/services/", f"/services/{service.pk}/", "/postcodes/?postcode=SM1+1AA"]:
+        page.goto(live_server.url + path)
+        problems[path] = violations(page)
+    sign_in(page, live_server.url, "worker", "worker-pass-123")
+    page.goto(live_server.url + "/search/")
+    problems["/search/"] = violations(page)
+    page.get_by_label("Patient's home postcode").fill("SM2 6AA")
+    page.get_by_label("Loneliness and isolation").check()
+    page.get_by_role("button", name="Find services").click()
+    problems["/search/ results"] = violations(page)
+    page.get_by_role("button", name="Record a referral to Sutton befriending").click()
+    problems["/referrals/record/"] = violations(page)
+    for path in [
+        "/referrals/",
+        f"/referrals/{referral.pk}/",
+        "/reports/",
+        "/postcodes/?postcode=x",
+    ]:
+        page.goto(live_server.url + path)
+        problems[path] = violations(page)
+    assert {path: found for path, found in problems.items() if found} == {}
