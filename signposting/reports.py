@@ -144,6 +144,19 @@ class ReportData:
         )
         return pd.DataFrame(rows, columns=[*keys, "count"])
 
+    def need_counts(self) -> pd.DataFrame:
+        """Referral-need pairs counted by home borough, need and state (no months)."""
+        if self._needs is not None:
+            return _count(self._needs, ["home", "need", "state"])
+        fields = ["referral__home_area_id", "need_id", "referral__state"]
+        rows = _fetch(
+            Referral.needs.through.objects.filter(referral__in=self.scope.referrals().values("id"))
+            .values(*fields)
+            .annotate(count=Count("pk"))
+            .values_list(*fields, "count")
+        )
+        return pd.DataFrame(rows, columns=["home", "need", "state", "count"])
+
 
 def _count(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     counted = frame.groupby(keys, as_index=False, dropna=False).size()
@@ -317,33 +330,33 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     index = current_index()
     boroughs = gap_boroughs(scope)
     needs = list(Need.objects.order_by("name"))
-    pairs = data.needs
-    demand = pairs.groupby(["home", "need"]).size().to_dict()
+    pairs = data.need_counts()
+    demand = pairs.groupby(["home", "need"])["count"].sum().to_dict()
     # Unmet: "no service available" for that need, or turned away as not eligible.
-    no_service = pd.DataFrame(
-        _fetch(
-            OutcomeEvent.objects.filter(
-                referral__in=scope.referrals().values("id"), kind="no_service_available"
-            )
-            .values_list("referral_id", "need_id")
-            .distinct()
-        ),
-        columns=["id", "need"],
-    ).merge(data.referrals[["id", "home"]], on="id")
+    no_service = _fetch(
+        OutcomeEvent.objects.filter(
+            referral__in=scope.referrals().values("id"), kind="no_service_available"
+        )
+        .values("referral__home_area_id", "need_id")
+        .annotate(count=Count("referral_id", distinct=True))
+        .values_list("referral__home_area_id", "need_id", "count")
+    )
+    no_service = pd.DataFrame(no_service, columns=["home", "need", "count"])
     turned_away = pairs[pairs["state"] == OutcomeEvent.Kind.NOT_ELIGIBLE]
     unmet = (
-        no_service.groupby(["home", "need"])
-        .size()
-        .add(turned_away.groupby(["home", "need"]).size(), fill_value=0)
+        no_service.groupby(["home", "need"])["count"]
+        .sum()
+        .add(turned_away.groupby(["home", "need"])["count"].sum(), fill_value=0)
         .to_dict()
     )
     rows = []
     for borough in boroughs:
-        open_to_residents = _open_to_residents(index, borough)
+        open_mask = np.zeros(index.size, dtype=bool)
+        open_mask[_open_to_residents(index, borough)] = True
         postcodes = _postcode_points(borough)
         for need in needs:
             postings = index.need_postings.get(need.pk, np.array([], dtype=np.int64))
-            services = np.intersect1d(open_to_residents, postings, assume_unique=True)
+            services = postings[open_mask[postings]]
             key = (borough.code, need.pk)
             rows.append(
                 {
