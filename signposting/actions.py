@@ -11,7 +11,7 @@ from directory.models import Need, Service
 from directory.postcodes import postcode_sector
 from signposting.index import current_index
 from signposting.matching import MatchError, MatchQuery, resolve_patient
-from signposting.models import OutcomeEvent, Referral, Team
+from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,15 @@ def create_referral(
         sex=sex,
         ethnic_group=ethnic_group,
     )
-    referral.needs.set(resolved.need_ids)
+    referral.needs.set(
+        resolved.need_ids,
+        through_defaults={
+            "created_at": referral.created_at,
+            "team": referral.team,
+            "home_area": referral.home_area,
+            "gp_area": referral.gp_area,
+        },
+    )
     log.info("referral created id=%s team=%s", referral.pk, referral.team_id)
     return referral
 
@@ -186,6 +194,7 @@ def record_outcome(
     )
     state, accepted = derive_state(list(referral.events.all()))
     Referral.objects.filter(pk=referral.pk).update(state=state, ever_accepted=accepted)
+    ReferralNeed.objects.filter(referral=referral).update(state=state)
     referral.state, referral.ever_accepted = state, accepted
     log.info("outcome recorded referral=%s kind=%s event=%s", referral.pk, kind, event.pk)
     return event
@@ -213,9 +222,16 @@ def refresh_states(referral_ids) -> None:
     ):
         events.setdefault(event.referral_id, []).append(event)
     referrals = list(Referral.objects.filter(pk__in=referral_ids).only("id"))
+    by_state: dict[str, list[int]] = {}
     for referral in referrals:
         referral.state, referral.ever_accepted = derive_state(events.get(referral.pk, []))
+        by_state.setdefault(referral.state, []).append(referral.pk)
     Referral.objects.bulk_update(referrals, ["state", "ever_accepted"], batch_size=2000)
+    for state, ids in by_state.items():
+        for start in range(0, len(ids), 5000):
+            ReferralNeed.objects.filter(referral_id__in=ids[start : start + 5000]).update(
+                state=state
+            )
 
 
 def visible_referrals(user) -> QuerySet:

@@ -30,8 +30,8 @@ def dashboard(request):
     data = ReportData(scope)  # the referrals are fetched once for every report
     raw = {name: REPORTS[name].function(scope, data) for name in REPORTS}
     shown = {name: suppress(frame, REPORTS[name]) for name, frame in raw.items()}
-    monthly_frame = data.referrals.groupby(["month", "state"], as_index=False).size()
-    monthly_frame = monthly_frame.rename(columns={"size": "referrals"})
+    monthly_frame = data.states().groupby(["month", "state"], as_index=False)["count"].sum()
+    monthly_frame = monthly_frame.rename(columns={"count": "referrals"})
     monthly_frame["outcome"] = monthly_frame["state"].map(STATE_LABELS)
     params = {
         "from": scope.start.isoformat(),

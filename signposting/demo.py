@@ -16,7 +16,7 @@ from django.utils import timezone
 from directory.demo import DELIBERATE_GAPS
 from directory.models import Area, Need, Postcode, Service
 from signposting.actions import age_band, refresh_states
-from signposting.models import Membership, OutcomeEvent, Referral, Team
+from signposting.models import Membership, OutcomeEvent, Referral, ReferralNeed, Team
 
 DEMO_PASSWORD = "signpost-demo-2026"  # noqa: S105 - printed for the demo, never in production
 TEAMS = {
@@ -146,10 +146,18 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
     for referral, (chosen, ineligible) in zip(referrals, plans, strict=True):
         need_objs = [needs[s] for s in chosen]
         through += [
-            Referral.needs.through(referral_id=referral.pk, need_id=n.pk) for n in need_objs
+            ReferralNeed(
+                referral_id=referral.pk,
+                need_id=n.pk,
+                created_at=referral.created_at,
+                team_id=referral.team_id,
+                home_area_id=referral.home_area_id,
+                gp_area_id=referral.gp_area_id,
+            )
+            for n in need_objs
         ]
         events += _story(rng, referral, need_objs, ineligible, services_by_need)
-    Referral.needs.through.objects.bulk_create(through, batch_size=2000)
+    ReferralNeed.objects.bulk_create(through, batch_size=2000)
     OutcomeEvent.objects.bulk_create(events, batch_size=2000)
     refresh_states([r.pk for r in referrals])
     return len(referrals)

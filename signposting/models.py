@@ -71,7 +71,7 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
     )
     source = models.CharField(max_length=30, choices=Source.choices)
-    needs = models.ManyToManyField(Need, related_name="referrals")
+    needs = models.ManyToManyField(Need, through="ReferralNeed", related_name="referrals")
     created_at = models.DateTimeField()
     # The patient profile: derived at creation, never the full postcode or anything identifying.
     postcode_sector = models.CharField(max_length=6, help_text='e.g. "SW19 1"')
@@ -106,6 +106,31 @@ class Referral(models.Model):
         from django.urls import reverse
 
         return reverse("referral-detail", args=[self.pk])
+
+
+class ReferralNeed(models.Model):
+    """One reason for a referral. The referral's date, team, boroughs and current state are
+    copied here by the actions that write them, so that reports count needs without a join."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="need_links")
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="referral_links")
+    created_at = models.DateTimeField()
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    home_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    gp_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    state = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "need"], name="referral_need_once")
+        ]
+
+    def __str__(self):
+        return f"{self.referral_id}: {self.need_id}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

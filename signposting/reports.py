@@ -21,7 +21,7 @@ from directory.models import Area, DataImport, Need, Postcode, Service
 from directory.queries import needs_review, serving_area
 from eligibility.engine import Patient, Place, Verdict, decide
 from signposting.index import current_index
-from signposting.models import OutcomeEvent, Referral, Team
+from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
 
 SUPPRESSED = "<{threshold}"
 COVERAGE_KM = 2.0
@@ -43,16 +43,24 @@ class Scope:
 
     def referrals(self) -> QuerySet:
         """Referrals made in the period (inclusive), for the team, by patients of the area."""
+        return self.apply(Referral.objects.all())
+
+    def needs(self) -> QuerySet:
+        """The same referrals' (referral, need) rows, filtered on their copied columns."""
+        return self.apply(ReferralNeed.objects.all())
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        """Filter a Referral or ReferralNeed queryset: both carry created_at, team and areas."""
         tz = timezone.get_current_timezone()
         start = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-        referrals = Referral.objects.filter(created_at__gte=start, created_at__lt=end)
+        queryset = queryset.filter(created_at__gte=start, created_at__lt=end)
         if self.team is not None:
-            referrals = referrals.filter(team=self.team)
+            queryset = queryset.filter(team=self.team)
         codes = self.local_authorities()
         if codes is not None:
-            referrals = referrals.filter(Q(home_area__in=codes) | Q(gp_area__in=codes))
-        return referrals
+            queryset = queryset.filter(Q(home_area__in=codes) | Q(gp_area__in=codes))
+        return queryset
 
 
 def month_labels(scope: "Scope") -> list[tuple[dt.datetime, str]]:
@@ -89,78 +97,62 @@ def _fetch(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _grouped(queryset: QuerySet, fields: list[str], names: list[str]) -> pd.DataFrame:
+    """COUNT(*) GROUP BY fields, in the database, as a frame named names + ["count"]."""
+    rows = _fetch(
+        queryset.values(*fields).annotate(count=Count("pk")).values_list(*fields, "count")
+    )
+    return pd.DataFrame(rows, columns=[*names, "count"])
+
+
 class ReportData:
-    """The scope's referrals as compact frames, read once with the driver and shared.
+    """The grouped counts the reports are built from, each queried once per page.
 
-    Reading the rows and grouping in pandas is faster on SQLite than GROUP BY over joins
-    (each join row costs a B-tree look-up), and one read serves every report on a page.
+    Every query reads one table: needs are counted from ReferralNeed, which carries the
+    referral's date, team, boroughs and state, so no report joins a million rows.
     """
-
-    COLUMNS = ["id", "month", "source", "home", "state"]
 
     def __init__(self, scope: "Scope"):
         self.scope = scope
-        self._referrals: pd.DataFrame | None = None
-        self._needs: pd.DataFrame | None = None
+        self._cache: dict[str, pd.DataFrame] = {}
 
-    @property
-    def referrals(self) -> pd.DataFrame:
-        if self._referrals is None:
-            rows = _fetch(
-                self.scope.referrals()
-                .annotate(month=month_of("created_at", self.scope))
-                .values_list("id", "month", "source", "home_area_id", "state")
-            )
-            self._referrals = pd.DataFrame.from_records(rows, columns=self.COLUMNS, nrows=len(rows))
-        return self._referrals
+    def _memo(self, key: str, build) -> pd.DataFrame:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
-    @property
+    def sources(self) -> pd.DataFrame:
+        """Referrals by month and source."""
+        return self._memo(
+            "sources",
+            lambda: _grouped(
+                self.scope.referrals().annotate(month=month_of("created_at", self.scope)),
+                ["month", "source"],
+                ["month", "source"],
+            ),
+        )
+
     def needs(self) -> pd.DataFrame:
-        """One row a (referral, need) in scope, with the referral's columns alongside."""
-        if self._needs is None:
-            referrals = self.referrals
-            rows = []
-            if not referrals.empty:
-                # A range scan of the link table, then an exact filter here: no join.
-                rows = _fetch(
-                    Referral.needs.through.objects.filter(
-                        referral_id__gte=int(referrals["id"].min()),
-                        referral_id__lte=int(referrals["id"].max()),
-                    ).values_list("referral_id", "need_id")
-                )
-            # Two integer columns: numpy builds them far faster than a frame of tuples.
-            array = np.array(rows, dtype=np.int64).reshape(-1, 2)
-            pairs = pd.DataFrame({"id": array[:, 0], "need": array[:, 1]})
-            self._needs = pairs.merge(referrals, on="id", how="inner")
-        return self._needs
-
-    def counts(self, keys: list[str], fields: list[str]) -> pd.DataFrame:
-        """Counts by referral columns, grouped by the database."""
-        queryset = self.scope.referrals()
-        if "home" in keys:
-            queryset = queryset.filter(home_area__isnull=False)
-        rows = _fetch(
-            queryset.values(*fields).annotate(count=Count("pk")).values_list(*fields, "count")
+        """Referral-need rows by month, need, home borough and current state."""
+        return self._memo(
+            "needs",
+            lambda: _grouped(
+                self.scope.needs().annotate(month=month_of("created_at", self.scope)),
+                ["month", "need_id", "home_area_id", "state"],
+                ["month", "need", "home", "state"],
+            ),
         )
-        return pd.DataFrame(rows, columns=[*keys, "count"])
 
-    def need_counts(self) -> pd.DataFrame:
-        """Referral-need pairs counted by home borough, need and state (no months)."""
-        if self._needs is not None:
-            return _count(self._needs, ["home", "need", "state"])
-        fields = ["referral__home_area_id", "need_id", "referral__state"]
-        rows = _fetch(
-            Referral.needs.through.objects.filter(referral__in=self.scope.referrals().values("id"))
-            .values(*fields)
-            .annotate(count=Count("pk"))
-            .values_list(*fields, "count")
+    def states(self) -> pd.DataFrame:
+        """Referrals by month, state and whether ever accepted."""
+        return self._memo(
+            "states",
+            lambda: _grouped(
+                self.scope.referrals().annotate(month=month_of("created_at", self.scope)),
+                ["month", "state", "ever_accepted"],
+                ["month", "state", "accepted"],
+            ),
         )
-        return pd.DataFrame(rows, columns=["home", "need", "state", "count"])
-
-
-def _count(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    counted = frame.groupby(keys, as_index=False, dropna=False).size()
-    return counted.rename(columns={"size": "count"})
 
 
 def need_names() -> dict[int, str]:
@@ -191,10 +183,10 @@ def referrals_report(scope: Scope, data: ReportData | None = None) -> pd.DataFra
     for the whole period and by month. Percentages are of the referrals in the same month."""
     data = data or ReportData(scope)
     columns = ["breakdown", "month", "category", "referrals", "percent"]
-    if data.referrals.empty:
+    sources = data.sources()
+    if sources.empty:
         return pd.DataFrame(columns=columns)
-    sources = _count(data.referrals, ["month", "source"])
-    reasons = _count(data.needs, ["month", "need"])
+    reasons = data.needs().groupby(["month", "need"], as_index=False)["count"].sum()
     names = need_names()
     parts = []
     for by_month in (False, True):
@@ -227,7 +219,8 @@ def referrals_report(scope: Scope, data: ReportData | None = None) -> pd.DataFra
 def uptake_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Uptake: referrals with an accepted event over all referrals; the others by their latest
     outcome, as counts and as percentages of all referrals and of those not accepted."""
-    states = (data or ReportData(scope)).counts(["state", "accepted"], ["state", "ever_accepted"])
+    states = (data or ReportData(scope)).states()
+    states = states.groupby(["state", "accepted"], as_index=False)["count"].sum()
     states["accepted"] = states["accepted"].astype(bool)
     total = int(states["count"].sum())
     accepted = int(states.loc[states["accepted"], "count"].sum())
@@ -259,7 +252,7 @@ def uptake_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
 
 def outcomes_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referrals by month, home borough, need and current outcome."""
-    frame = _count((data or ReportData(scope)).needs, ["month", "need", "home", "state"])
+    frame = (data or ReportData(scope)).needs()
     columns = ["month", "borough", "need", "outcome", "referrals"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -275,27 +268,34 @@ def outcomes_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
 def out_of_area_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referrals whose patients live outside the area that funds the team, and what happened."""
     columns = ["team", "funding_area", "lives_in", "gp_in_funding_area", "outcome", "referrals"]
-    referrals = (data or ReportData(scope)).counts(
-        ["team", "home", "gp", "state"], ["team_id", "home_area_id", "gp_area_id", "state"]
-    )
     teams = Team.objects.filter(funding_area__isnull=False).select_related("funding_area")
     parts = []
-    for team in teams.filter(pk__in=referrals["team"].unique().tolist()):
+    if scope.team is not None:
+        teams = teams.filter(pk=scope.team.pk)
+    for team in teams:
         area = team.funding_area
         codes = (
             set(area.members.values_list("code", flat=True))
             if area.kind == Area.Kind.ICB
             else {area.code}
         )
-        mine = referrals[referrals["team"] == team.pk]
-        outside = mine[~mine["home"].isin(codes)]
-        if outside.empty:
-            continue
-        frame = (
-            outside.assign(gp_in=np.where(outside["gp"].isin(codes), "yes", "no"))
-            .groupby(["home", "gp_in", "state"], as_index=False)["count"]
-            .sum()
+        # Only the team's patients from outside its area are read.
+        frame = _grouped(
+            scope.referrals()
+            .filter(team=team, home_area__isnull=False)
+            .exclude(home_area__in=codes)
+            .annotate(
+                gp_in=Case(
+                    When(gp_area__in=codes, then=Value("yes")),
+                    default=Value("no"),
+                    output_field=CharField(),
+                )
+            ),
+            ["home_area_id", "gp_in", "state"],
+            ["home", "gp_in", "state"],
         )
+        if frame.empty:
+            continue
         frame["team"] = team.name
         frame["funding_area"] = area.short_name
         parts.append(frame)
@@ -330,7 +330,7 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     index = current_index()
     boroughs = gap_boroughs(scope)
     needs = list(Need.objects.order_by("name"))
-    pairs = data.need_counts()
+    pairs = data.needs().groupby(["home", "need", "state"], as_index=False)["count"].sum()
     demand = pairs.groupby(["home", "need"])["count"].sum().to_dict()
     # Unmet: "no service available" for that need, or turned away as not eligible.
     no_service = _fetch(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from directory.bulk import insert_rows, reset_sequence
 from directory.models import Area, Need, Postcode, Service
-from signposting.models import OutcomeEvent, Referral, Team
+from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
 
 TEAM_PREFIX = "Synthetic team "
 OUTCOMES = ["accepted", "unable_to_contact", "declined", "not_eligible", "referred"]
@@ -94,9 +94,10 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
                 ages[i], "", "", kind, kind == "accepted",
             )
         )  # fmt: skip
-        need_rows.append((int(ids[i]), int(first[i])))
+        link = (created[i], teams[team_pick[i]].pk, home[i], gp[i], kind)
+        need_rows.append((int(ids[i]), int(first[i]), *link))
         if second_need[i] and second[i] != first[i]:
-            need_rows.append((int(ids[i]), int(second[i])))
+            need_rows.append((int(ids[i]), int(second[i]), *link))
         event_rows.append(
             (int(ids[i]), "referred", int(service[i]), None, "", "", user.pk, created[i], None)
         )
@@ -111,7 +112,11 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
          "home_area_id", "gp_area_id", "age_band", "sex", "ethnic_group", "state", "ever_accepted"),
         rows,
     )  # fmt: skip
-    insert_rows(Referral.needs.through._meta.db_table, ("referral_id", "need_id"), need_rows)
+    insert_rows(
+        ReferralNeed._meta.db_table,
+        ("referral_id", "need_id", "created_at", "team_id", "home_area_id", "gp_area_id", "state"),
+        need_rows,
+    )
     insert_rows(
         OutcomeEvent._meta.db_table,
         ("referral_id", "kind", "service_id", "need_id", "reason", "note", "recorded_by_id",

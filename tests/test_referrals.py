@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from directory.models import Need
 from signposting.actions import create_referral, derive_state, record_outcome
 from signposting.matching import MatchError
-from signposting.models import OutcomeEvent, Referral
+from signposting.models import OutcomeEvent, Referral, ReferralNeed
 
 from .factories import make_service
 
@@ -70,6 +70,10 @@ def test_the_state_is_the_latest_uncorrected_event(personas, service):
     assert (stored.state, stored.ever_accepted) == ("declined", False)
     assert derive_state(list(referral.events.all())) == ("declined", False)
     assert referral.events.count() == 3
+    # the reporting copy on each of the referral's needs follows
+    assert set(ReferralNeed.objects.filter(referral=referral).values_list("state", flat=True)) == {
+        "declined"
+    }
 
 
 @pytest.mark.parametrize(
