@@ -180,21 +180,24 @@ class ServiceValidator:
         data.description = text("description")
         data.address = text("address")
 
-        for item in split_list(raw.get("needs")):
-            need_id = self.needs.get(_key(item))
-            if need_id is None:
-                err("needs", f"'{item}' is not a known need (see /api/v1/needs/)")
-            elif need_id not in data.need_ids:
-                data.need_ids.append(need_id)
+        def resolve(column: str, aliases: dict, unknown: str) -> list:
+            """Each listed item by its aliases, once; every unknown one reported."""
+            found = []
+            for item in split_list(raw.get(column)):
+                value = aliases.get(_key(item))
+                if value is None:
+                    err(column, f"'{item}' {unknown}")
+                elif value not in found:
+                    found.append(value)
+            return found
+
+        data.need_ids = resolve("needs", self.needs, "is not a known need (see /api/v1/needs/)")
         if not split_list(raw.get("needs")):
             err("needs", "at least one need is required")
 
-        for item in split_list(raw.get("delivery_modes")):
-            mode = self.modes.get(_key(item))
-            if mode is None:
-                err("delivery_modes", f"'{item}' is not one of {', '.join(DELIVERY_MODE_FIELDS)}")
-            elif mode not in data.delivery_modes:
-                data.delivery_modes.append(mode)
+        data.delivery_modes = resolve(
+            "delivery_modes", self.modes, f"is not one of {', '.join(DELIVERY_MODE_FIELDS)}"
+        )
         if not split_list(raw.get("delivery_modes")):
             err("delivery_modes", "at least one delivery mode is required")
 
@@ -223,12 +226,9 @@ class ServiceValidator:
                 err("areas_served", f"'{item}' is not a known area code or name")
             elif code not in data.areas_served:
                 data.areas_served.append(code)
-        for item in split_list(raw.get("eligible_areas")):
-            code = self.areas.get(_key(item))
-            if code is None:
-                err("eligible_areas", f"'{item}' is not a known area code or name")
-            elif code not in data.eligible_areas:
-                data.eligible_areas.append(code)
+        data.eligible_areas = resolve(
+            "eligible_areas", self.areas, "is not a known area code or name"
+        )
 
         via = [_key(v) for v in split_list(raw.get("eligible_via"))]
         bad_via = [v for v in via if v not in VIA]
@@ -244,12 +244,9 @@ class ServiceValidator:
         if data.min_age is not None and data.max_age is not None and data.min_age > data.max_age:
             err("max_age", f"{data.max_age} is below min_age {data.min_age}")
 
-        for item in split_list(raw.get("only_for")):
-            group = self.groups.get(_key(item))
-            if group is None:
-                err("only_for", f"'{item}' is not one of {', '.join(PatientGroup.values)}")
-            elif group not in data.only_for:
-                data.only_for.append(group)
+        data.only_for = resolve(
+            "only_for", self.groups, f"is not one of {', '.join(PatientGroup.values)}"
+        )
 
         data.referral_route = self._choice(
             raw.get("referral_route"),
