@@ -27,10 +27,13 @@ def dashboard(request):
     if form.is_bound and form.is_valid():
         scope = form.cleaned_data["scope"]
     threshold = settings.SIGNPOST_SUPPRESSION_THRESHOLD
-    data = ReportData(scope)  # the referrals are fetched once for every report
+    data = ReportData(scope)  # each grouped count is queried once for every report
+    data.states_by_month()
+    data.needs()
     raw = {name: REPORTS[name].function(scope, data) for name in REPORTS}
     shown = {name: suppress(frame, REPORTS[name]) for name, frame in raw.items()}
-    monthly_frame = data.states().groupby(["month", "state"], as_index=False)["count"].sum()
+    monthly_frame = data.states_by_month()
+    monthly_frame = monthly_frame.groupby(["month", "state"], as_index=False)["count"].sum()
     monthly_frame = monthly_frame.rename(columns={"count": "referrals"})
     monthly_frame["outcome"] = monthly_frame["state"].map(STATE_LABELS)
     params = {

@@ -49,17 +49,22 @@ class Scope:
         """The same referrals' (referral, need) rows, filtered on their copied columns."""
         return self.apply(ReferralNeed.objects.all())
 
-    def apply(self, queryset: QuerySet) -> QuerySet:
-        """Filter a Referral or ReferralNeed queryset: both carry created_at, team and areas."""
+    def apply(self, queryset: QuerySet, prefix: str = "") -> QuerySet:
+        """Filter a queryset of referrals, of referral needs (which carry the same columns), or
+        of rows pointing at a referral (prefix "referral__")."""
         tz = timezone.get_current_timezone()
         start = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-        queryset = queryset.filter(created_at__gte=start, created_at__lt=end)
+        queryset = queryset.filter(
+            **{f"{prefix}created_at__gte": start, f"{prefix}created_at__lt": end}
+        )
         if self.team is not None:
-            queryset = queryset.filter(team=self.team)
+            queryset = queryset.filter(**{f"{prefix}team": self.team})
         codes = self.local_authorities()
         if codes is not None:
-            queryset = queryset.filter(Q(home_area__in=codes) | Q(gp_area__in=codes))
+            queryset = queryset.filter(
+                Q(**{f"{prefix}home_area__in": codes}) | Q(**{f"{prefix}gp_area__in": codes})
+            )
         return queryset
 
 
@@ -122,35 +127,61 @@ class ReportData:
         return self._cache[key]
 
     def sources(self) -> pd.DataFrame:
-        """Referrals by month and source."""
+        """Referrals by source and month."""
         return self._memo(
             "sources",
             lambda: _grouped(
                 self.scope.referrals().annotate(month=month_of("created_at", self.scope)),
-                ["month", "source"],
-                ["month", "source"],
+                ["source", "month"],
+                ["source", "month"],
             ),
         )
 
     def needs(self) -> pd.DataFrame:
-        """Referral-need rows by month, need, home borough and current state."""
+        """Referral-need rows by need, home borough, current state and month."""
         return self._memo(
             "needs",
             lambda: _grouped(
                 self.scope.needs().annotate(month=month_of("created_at", self.scope)),
-                ["month", "need_id", "home_area_id", "state"],
-                ["month", "need", "home", "state"],
+                ["need_id", "home_area_id", "state", "month"],
+                ["need", "home", "state", "month"],
+            ),
+        )
+
+    def needs_by_borough(self) -> pd.DataFrame:
+        """Referral-need rows by need, home borough and current state (no months)."""
+        if "needs" in self._cache:
+            frame = self._cache["needs"]
+            return frame.groupby(["need", "home", "state"], as_index=False)["count"].sum()
+        return self._memo(
+            "needs_by_borough",
+            lambda: _grouped(
+                self.scope.needs(),
+                ["need_id", "home_area_id", "state"],
+                ["need", "home", "state"],
             ),
         )
 
     def states(self) -> pd.DataFrame:
-        """Referrals by month, state and whether ever accepted."""
+        """Referrals by state and whether ever accepted (no months)."""
+        if "states_by_month" in self._cache:
+            frame = self._cache["states_by_month"]
+            return frame.groupby(["state", "accepted"], as_index=False)["count"].sum()
         return self._memo(
             "states",
             lambda: _grouped(
+                self.scope.referrals(), ["state", "ever_accepted"], ["state", "accepted"]
+            ),
+        )
+
+    def states_by_month(self) -> pd.DataFrame:
+        """Referrals by state, whether ever accepted, and month (for the dashboard's chart)."""
+        return self._memo(
+            "states_by_month",
+            lambda: _grouped(
                 self.scope.referrals().annotate(month=month_of("created_at", self.scope)),
-                ["month", "state", "ever_accepted"],
-                ["month", "state", "accepted"],
+                ["state", "ever_accepted", "month"],
+                ["state", "accepted", "month"],
             ),
         )
 
@@ -220,7 +251,6 @@ def uptake_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Uptake: referrals with an accepted event over all referrals; the others by their latest
     outcome, as counts and as percentages of all referrals and of those not accepted."""
     states = (data or ReportData(scope)).states()
-    states = states.groupby(["state", "accepted"], as_index=False)["count"].sum()
     states["accepted"] = states["accepted"].astype(bool)
     total = int(states["count"].sum())
     accepted = int(states.loc[states["accepted"], "count"].sum())
@@ -330,18 +360,18 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     index = current_index()
     boroughs = gap_boroughs(scope)
     needs = list(Need.objects.order_by("name"))
-    pairs = data.needs().groupby(["home", "need", "state"], as_index=False)["count"].sum()
+    pairs = data.needs_by_borough()
     demand = pairs.groupby(["home", "need"])["count"].sum().to_dict()
     # Unmet: "no service available" for that need, or turned away as not eligible.
-    no_service = _fetch(
-        OutcomeEvent.objects.filter(
-            referral__in=scope.referrals().values("id"), kind="no_service_available"
-        )
-        .values("referral__home_area_id", "need_id")
-        .annotate(count=Count("referral_id", distinct=True))
-        .values_list("referral__home_area_id", "need_id", "count")
+    # Few events say "no service available": read them through the kind index and join each
+    # to its referral, rather than testing every referral in scope.
+    no_service = _grouped(
+        scope.apply(
+            OutcomeEvent.objects.filter(kind=OutcomeEvent.Kind.NO_SERVICE_AVAILABLE), "referral__"
+        ),
+        ["referral__home_area_id", "need_id"],
+        ["home", "need"],
     )
-    no_service = pd.DataFrame(no_service, columns=["home", "need", "count"])
     turned_away = pairs[pairs["state"] == OutcomeEvent.Kind.NOT_ELIGIBLE]
     unmet = (
         no_service.groupby(["home", "need"])["count"]
