@@ -18,7 +18,6 @@ from signposting.actions import (
     record_outcome,
     visible_referrals,
 )
-from signposting.index import current_index
 from signposting.matching import MatchError, match
 from signposting.models import OutcomeEvent, Referral
 from signposting.serializers import (
@@ -47,7 +46,7 @@ class MatchView(APIView):
             result = match(serializer.to_query())
         except MatchError as exc:
             raise ValidationError(exc.errors) from None
-        return Response(result_json(result, current_index().need_slugs))
+        return Response(result_json(result, result.need_slugs))
 
 
 class ReferralPermission(permissions.BasePermission):

@@ -111,6 +111,8 @@ class MatchResult:
     results: list[Match]
     total: int
     unmet_need_ids: list[int] = field(default_factory=list)
+    need_slugs: dict[int, str] = field(default_factory=dict)
+    need_names: dict[int, str] = field(default_factory=dict)
 
 
 def _place(area: Area | None) -> Place | None:
@@ -298,6 +300,8 @@ def match(query: MatchQuery) -> MatchResult:
         results=results,
         total=len(candidates),
         unmet_need_ids=[n for n in resolved.need_ids if n not in met],
+        need_slugs=index.need_slugs,
+        need_names=index.need_names,
     )
 
 

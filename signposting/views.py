@@ -19,7 +19,6 @@ from signposting.actions import (
     visible_referrals,
 )
 from signposting.forms import OutcomeForm, RecordReferralForm, ReferralFilterForm, SearchForm
-from signposting.index import current_index
 from signposting.matching import MatchError, match
 from signposting.models import OutcomeEvent
 
@@ -59,7 +58,6 @@ def search(request):
             form.add_match_errors(exc)
     context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
     if result is not None:
-        index = current_index()
         context["groups"] = [
             {
                 "slug": slug,
@@ -67,7 +65,7 @@ def search(request):
                 "items": [
                     {
                         "match": m,
-                        "needs": [index.need_names[n] for n in m.matched_need_ids],
+                        "needs": [result.need_names[n] for n in m.matched_need_ids],
                         "route": Service.ReferralRoute(m.entry.referral_route).label,
                     }
                     for m in result.results
@@ -77,7 +75,7 @@ def search(request):
             for verdict, slug, title in GROUPS
         ]
         context["unmet_needs"] = [
-            {"slug": index.need_slugs[n], "name": index.need_names[n]}
+            {"slug": result.need_slugs[n], "name": result.need_names[n]}
             for n in result.unmet_need_ids
         ]
         context["carried"] = _carried(form)
