@@ -32,15 +32,6 @@ def normalise_postcode(raw: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
-def is_valid_postcode(raw: str) -> bool:
-    """Say whether the text is shaped like a UK postcode."""
-    try:
-        normalise_postcode(raw)
-    except InvalidPostcode:
-        return False
-    return True
-
-
 def postcode_sector(raw: str) -> str:
     """Return the postcode sector ("SW19 1"): the outward code and the first inward digit."""
     normal = normalise_postcode(raw)

@@ -192,7 +192,8 @@ def record_outcome(
         recorded_at=recorded_at or timezone.now(),
         corrects=corrects,
     )
-    state, accepted = derive_state(list(referral.events.all()))
+    # Read the events afresh: a caller may hold a prefetched (older) list of them.
+    state, accepted = derive_state(list(OutcomeEvent.objects.filter(referral=referral)))
     Referral.objects.filter(pk=referral.pk).update(state=state, ever_accepted=accepted)
     ReferralNeed.objects.filter(referral=referral).update(state=state)
     referral.state, referral.ever_accepted = state, accepted

@@ -1,6 +1,7 @@
 """POST /api/v1/match/: the services a patient can use, why, and how far away."""
 
 import django_filters
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, viewsets
@@ -23,9 +24,10 @@ from signposting.models import OutcomeEvent, Referral
 from signposting.serializers import (
     MatchRequestSerializer,
     OutcomeCreateSerializer,
+    OutcomeEventSerializer,
     ReferralCreateSerializer,
-    event_json,
-    referral_json,
+    ReferralDetailSerializer,
+    ReferralSerializer,
     result_json,
 )
 
@@ -84,6 +86,15 @@ class ReferralFilter(django_filters.FilterSet):
         return queryset.filter(state=value)
 
 
+def _events_queryset():
+    return OutcomeEvent.objects.select_related("service", "need", "recorded_by")
+
+
+def _events(referral):
+    """A referral's events with what they name, in one query."""
+    return _events_queryset().filter(referral=referral)
+
+
 class ReferralViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -95,23 +106,27 @@ class ReferralViewSet(
     permission_classes = [ReferralPermission]
     filterset_class = ReferralFilter
     pagination_class = BoundedPagination
+    serializer_class = ReferralSerializer
 
     def get_queryset(self):
         return (
             visible_referrals(self.request.user)
             .select_related("team", "referrer", "home_area", "gp_area", "work_area")
-            .prefetch_related("needs")
+            .prefetch_related(
+                "needs",
+                Prefetch("events", queryset=_events_queryset()),
+            )
         )
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([referral_json(r) for r in page])
+        return self.get_paginated_response(ReferralSerializer(page, many=True).data)
 
+    @extend_schema(responses=ReferralDetailSerializer)
     def retrieve(self, request, *args, **kwargs):
-        referral = self.get_object()
-        return Response(referral_json(referral, events=True))
+        return Response(ReferralDetailSerializer(self.get_object()).data)
 
-    @extend_schema(request=ReferralCreateSerializer)
+    @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralDetailSerializer})
     def create(self, request, *args, **kwargs):
         serializer = ReferralCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -122,15 +137,18 @@ class ReferralViewSet(
         except TeamlessUser as exc:
             raise PermissionDenied(str(exc)) from None
         referral = self.get_queryset().get(pk=referral.pk)
-        return Response(referral_json(referral, events=True), status=201)
+        return Response(ReferralDetailSerializer(referral).data, status=201)
 
-    @extend_schema(request=OutcomeCreateSerializer)
+    @extend_schema(methods=["GET"], request=None, responses=OutcomeEventSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=OutcomeCreateSerializer, responses={201: OutcomeEventSerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def outcomes(self, request, pk=None):
         """List the referral's events, or append one."""
         referral = self.get_object()
         if request.method == "GET":
-            return Response([event_json(e) for e in referral.events.all()])
+            return Response(OutcomeEventSerializer(_events(referral), many=True).data)
         serializer = OutcomeCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -167,7 +185,7 @@ class ReferralViewSet(
             )
         except MatchError as exc:
             raise ValidationError(exc.errors) from None
-        return Response(event_json(event), status=201)
+        return Response(OutcomeEventSerializer(event).data, status=201)
 
 
 class OutcomeEventDetail(APIView):
@@ -175,7 +193,7 @@ class OutcomeEventDetail(APIView):
 
     permission_classes = [ReferralPermission]
 
+    @extend_schema(operation_id="v1_referrals_outcome_detail", responses=OutcomeEventSerializer)
     def get(self, request, referral_pk: int, pk: int):
         referral = get_object_or_404(visible_referrals(request.user), pk=referral_pk)
-        event = get_object_or_404(referral.events.all(), pk=pk)
-        return Response(event_json(event))
+        return Response(OutcomeEventSerializer(get_object_or_404(_events(referral), pk=pk)).data)

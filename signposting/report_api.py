@@ -6,6 +6,8 @@ import io
 import pandas as pd
 from django import forms
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, renderers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -91,6 +93,25 @@ class ReportView(APIView):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer, XLSXRenderer]
     filter_backends: list = []
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(REPORTS)),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="First day (default: a year ago)"
+            ),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (default: today)"),
+            OpenApiParameter("area", str, description="An ICB or borough code"),
+            OpenApiParameter("team", int, description="A team id"),
+            OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),
+        ],
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A list of row objects, the same columns as the CSV; counts from 1 "
+                'to 4 as "<5" and recoverable totals as "suppressed".',
+            )
+        },
+    )
     def get(self, request, name: str):
         if name not in REPORTS:
             raise NotFound(f"No report called '{name}'. Reports: {', '.join(REPORTS)}")

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
+from directory.serializers import AreaRefSerializer
 from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
+from signposting.models import OutcomeEvent, Referral
 
 
 class MatchRequestSerializer(serializers.Serializer):
@@ -99,41 +101,67 @@ class OutcomeCreateSerializer(serializers.Serializer):
     corrects = serializers.IntegerField(required=False, allow_null=True)
 
 
-def event_json(event) -> dict:
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "service": (
-            None
-            if event.service_id is None
-            else {"id": event.service_id, "name": event.service.name}
-        ),
-        "need": event.need.slug if event.need_id else None,
-        "reason": event.reason,
-        "note": event.note,
-        "recorded_by": event.recorded_by.get_username(),
-        "recorded_at": event.recorded_at.isoformat(),
-        "corrects": event.corrects_id,
-    }
+class ServiceRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
-def referral_json(referral, *, events: bool = False) -> dict:
-    body = {
-        "id": referral.id,
-        "team": referral.team.name,
-        "referrer": referral.referrer.get_username(),
-        "source": referral.source,
-        "needs": sorted(n.slug for n in referral.needs.all()),
-        "created_at": referral.created_at.isoformat(),
-        "postcode_sector": referral.postcode_sector,
-        "home_area": area_json(referral.home_area),
-        "gp_area": area_json(referral.gp_area),
-        "work_area": area_json(referral.work_area),
-        "age_band": referral.age_band,
-        "sex": referral.sex,
-        "ethnic_group": referral.ethnic_group,
-        "state": getattr(referral, "state", None),
-    }
-    if events:
-        body["events"] = [event_json(e) for e in referral.events.all()]
-    return body
+class OutcomeEventSerializer(serializers.ModelSerializer):
+    service = ServiceRefSerializer(allow_null=True, read_only=True)
+    need = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    recorded_by = serializers.CharField(source="recorded_by.get_username", read_only=True)
+    corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = OutcomeEvent
+        fields = [
+            "id",
+            "kind",
+            "service",
+            "need",
+            "reason",
+            "note",
+            "recorded_by",
+            "recorded_at",
+            "corrects",
+        ]
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    """A referral and its minimal patient profile; never anything that identifies the patient."""
+
+    team = serializers.CharField(source="team.name", read_only=True)
+    referrer = serializers.CharField(source="referrer.get_username", read_only=True)
+    needs = serializers.SerializerMethodField()
+    home_area = AreaRefSerializer(allow_null=True, read_only=True)
+    gp_area = AreaRefSerializer(allow_null=True, read_only=True)
+    work_area = AreaRefSerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "team",
+            "referrer",
+            "source",
+            "needs",
+            "created_at",
+            "postcode_sector",
+            "home_area",
+            "gp_area",
+            "work_area",
+            "age_band",
+            "sex",
+            "ethnic_group",
+            "state",
+        ]
+
+    def get_needs(self, referral) -> list[str]:
+        return sorted(need.slug for need in referral.needs.all())
+
+
+class ReferralDetailSerializer(ReferralSerializer):
+    events = OutcomeEventSerializer(many=True, read_only=True)
+
+    class Meta(ReferralSerializer.Meta):
+        fields = [*ReferralSerializer.Meta.fields, "events"]
