@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import secrets
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -10,31 +11,22 @@ from django.utils import timezone
 from directory.models import Need, Service
 from directory.postcodes import postcode_sector
 from signposting.index import current_index
+from signposting.journey import intake_state, path_states
 from signposting.matching import MatchError, MatchQuery, resolve_patient
 from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
+from signposting.vocabulary import (
+    CONNECTS,
+    FOLLOWS_REFERRAL,
+    INTAKE_KINDS,
+    PATH_KINDS,
+    REASON_REQUIRED,
+    Kind,
+    Stage,
+    label,
+    reasons_for,
+)
 
 log = logging.getLogger(__name__)
-
-# The reasons that make sense for each outcome; an empty reason is always allowed.
-REASONS_FOR = {
-    OutcomeEvent.Kind.DECLINED: {"need_out_of_scope", "not_ready", "other"},
-    OutcomeEvent.Kind.NOT_ELIGIBLE: {"out_of_area", "other"},
-    OutcomeEvent.Kind.UNABLE_TO_CONTACT: {"other"},
-    OutcomeEvent.Kind.DID_NOT_ATTEND: {"too_unwell", "away", "other"},
-    OutcomeEvent.Kind.COMPLETED: {"advice_by_email", "other"},
-    OutcomeEvent.Kind.SERVICE_FULL: {"other"},
-}
-# Outcomes after which a referral no longer waits for anything.
-FINAL = {
-    "accepted",
-    "declined",
-    "unable_to_contact",
-    "not_eligible",
-    "no_service_available",
-    "service_full",
-    "did_not_attend",
-    "completed",
-}
 
 
 class TeamlessUser(ValueError):
@@ -109,6 +101,7 @@ def create_referral(
         age_band=age_band(age),
         sex=sex,
         ethnic_group=ethnic_group,
+        record_key=secrets.randbelow(256),
     )
     referral.needs.set(
         resolved.need_ids,
@@ -117,6 +110,7 @@ def create_referral(
             "team": referral.team,
             "home_area": referral.home_area,
             "gp_area": referral.gp_area,
+            "record_key": referral.record_key,
         },
     )
     log.info("referral created id=%s team=%s", referral.pk, referral.team_id)
@@ -139,100 +133,198 @@ def create_referral_from(referrer, data) -> Referral:
     )
 
 
+def _check_common(errors, referral, *, stage, kind, reason, note, corrects) -> None:
+    allowed = reasons_for(stage, kind)
+    if reason and reason not in allowed:
+        errors["reason"] = [
+            f"'{reason}' is not a reason for '{label(stage, kind)}'"
+            + (f": use one of {', '.join(allowed)}" if allowed else ": leave it empty")
+        ]
+    elif not reason and (stage, kind) in REASON_REQUIRED:
+        errors["reason"] = [f"say why ({', '.join(allowed)})"]
+    if corrects is not None:
+        if corrects.referral_id != referral.pk:
+            errors["corrects"] = ["the event corrected must belong to the same referral"]
+        elif corrects.stage != stage:
+            errors["corrects"] = [
+                f"event {corrects.pk} is a {corrects.stage} event: correct it with another one"
+            ]
+    if len(note) > 2000:
+        errors["note"] = ["keep the note to 2,000 characters"]
+
+
+def _lock(referral: Referral) -> None:
+    """Lock the referral, so that two events recorded at once both land and the stored states
+    are derived from both."""
+    Referral.objects.select_for_update().filter(pk=referral.pk).first()
+
+
 @transaction.atomic
-def record_outcome(
+def record_intake_outcome(
     *,
     referral: Referral,
     recorded_by,
     kind: str,
-    service: Service | None = None,
-    need: Need | None = None,
     reason: str = "",
     note: str = "",
     corrects: OutcomeEvent | None = None,
     recorded_at: dt.datetime | None = None,
 ) -> OutcomeEvent:
-    """Append an outcome event to a referral (a correction names the event it corrects)."""
+    """Append an outcome of the referral to the team (it names no service or need)."""
     errors: dict[str, list[str]] = {}
-    if kind not in OutcomeEvent.Kind.values:
-        errors["kind"] = [f"'{kind}' is not one of {', '.join(OutcomeEvent.Kind.values)}"]
-    elif kind == OutcomeEvent.Kind.NO_SERVICE_AVAILABLE:
-        if service is not None:
-            errors["service"] = ["leave the service empty when no service is available"]
-        if need is None:
-            errors["need"] = ["say which need no service is available for"]
-    elif service is None:
-        errors["service"] = ["say which service this outcome is about"]
-    if reason:
-        allowed = REASONS_FOR.get(kind, set())
-        if reason not in allowed:
-            errors["reason"] = [
-                f"'{reason}' is not a reason for {kind}"
-                + (f" (use one of {', '.join(sorted(allowed))})" if allowed else "")
-            ]
-    if need is not None and not referral.needs.filter(pk=need.pk).exists():
-        errors["need"] = [f"'{need.slug}' is not one of this referral's needs"]
-    if corrects is not None and corrects.referral_id != referral.pk:
-        errors["corrects"] = ["the event corrected must belong to the same referral"]
-    if len(note) > 2000:
-        errors["note"] = ["keep the note to 2,000 characters"]
+    if kind not in INTAKE_KINDS:
+        errors["kind"] = [f"'{kind}' is not an intake outcome: use one of {_listed(INTAKE_KINDS)}"]
+    else:
+        _check_common(
+            errors, referral, stage=Stage.INTAKE, kind=kind, reason=reason, note=note,
+            corrects=corrects,
+        )  # fmt: skip
     if errors:
         raise MatchError(errors)
-    # Lock the referral so that two outcomes recorded at once both land and the stored state
-    # is derived from both.
-    Referral.objects.select_for_update().filter(pk=referral.pk).first()
+    _lock(referral)
     event = OutcomeEvent.objects.create(
         referral=referral,
+        stage=Stage.INTAKE,
         kind=kind,
-        service=service,
-        need=need,
         reason=reason,
         note=note,
         recorded_by=recorded_by,
         recorded_at=recorded_at or timezone.now(),
         corrects=corrects,
     )
-    # Read the events afresh: a caller may hold a prefetched (older) list of them.
-    state, accepted = derive_state(list(OutcomeEvent.objects.filter(referral=referral)))
-    Referral.objects.filter(pk=referral.pk).update(state=state, ever_accepted=accepted)
-    ReferralNeed.objects.filter(referral=referral).update(state=state)
-    referral.state, referral.ever_accepted = state, accepted
-    log.info("outcome recorded referral=%s kind=%s event=%s", referral.pk, kind, event.pk)
+    refresh_states([referral.pk], referral=referral)
+    log.info("intake outcome recorded referral=%s kind=%s event=%s", referral.pk, kind, event.pk)
     return event
 
 
-def derive_state(events) -> tuple[str, bool]:
-    """Return (current state, ever accepted) from a referral's events.
+@transaction.atomic
+def record_path_event(
+    *,
+    referral: Referral,
+    recorded_by,
+    need: Need | None,
+    kind: str,
+    service: Service | None = None,
+    reason: str = "",
+    note: str = "",
+    corrects: OutcomeEvent | None = None,
+    recorded_at: dt.datetime | None = None,
+) -> OutcomeEvent:
+    """Append an event to one need's path: a connection to a service, or "no service available".
 
-    The current state is the kind of the latest event that no later event corrects; a
-    referral counts as accepted if any uncorrected event says so.
+    An event about a service names a published service that covers the need; the service's
+    answers (accepted, started, full, ...) follow a referral or signposting to it on this need.
     """
-    corrected = {e.corrects_id for e in events if e.corrects_id}
-    standing = sorted(
-        (e for e in events if e.id not in corrected), key=lambda e: (e.recorded_at, e.id)
+    errors: dict[str, list[str]] = {}
+    need_ids = set(ReferralNeed.objects.filter(referral=referral).values_list("need_id", flat=True))
+    if need is None:
+        errors["need"] = ["say which of the referral's needs this is about"]
+    elif need.pk not in need_ids:
+        errors["need"] = [f"'{need.slug}' is not one of this referral's needs"]
+    if kind not in PATH_KINDS:
+        errors["kind"] = [f"'{kind}' is not a path event: use one of {_listed(PATH_KINDS)}"]
+    elif kind == Kind.NO_SERVICE_AVAILABLE:
+        if service is not None:
+            errors["service"] = ["leave the service empty when no service is available"]
+    elif service is None:
+        errors["service"] = [f"say which service was {label(Stage.PATH, kind).lower()}"]
+    else:
+        if service.status != Service.Status.PUBLISHED:
+            errors["service"] = [
+                f"'{service.name}' is {service.get_status_display().lower()}, not published"
+            ]
+        elif need is not None and not service.needs.filter(pk=need.pk).exists():
+            errors["service"] = [f"'{service.name}' does not offer help with {need.name.lower()}"]
+        elif (
+            need is not None
+            and kind in FOLLOWS_REFERRAL
+            and not _connected(referral, need, service)
+        ):
+            errors["service"] = [
+                f"the patient was not referred or signposted to '{service.name}' for "
+                f"{need.name.lower()}: record that first"
+            ]
+    if kind in PATH_KINDS:
+        _check_common(
+            errors, referral, stage=Stage.PATH, kind=kind, reason=reason, note=note,
+            corrects=corrects,
+        )  # fmt: skip
+    if errors:
+        raise MatchError(errors)
+    _lock(referral)
+    event = OutcomeEvent.objects.create(
+        referral=referral,
+        stage=Stage.PATH,
+        need=need,
+        kind=kind,
+        service=service,
+        reason=reason,
+        note=note,
+        recorded_by=recorded_by,
+        recorded_at=recorded_at or timezone.now(),
+        corrects=corrects,
     )
-    state = standing[-1].kind if standing else ""
-    return state, any(e.kind == OutcomeEvent.Kind.ACCEPTED for e in standing)
+    refresh_states([referral.pk], referral=referral)
+    log.info(
+        "path event recorded referral=%s need=%s kind=%s event=%s",
+        referral.pk,
+        need.pk,
+        kind,
+        event.pk,
+    )
+    return event
 
 
-def refresh_states(referral_ids) -> None:
-    """Recompute the stored state of many referrals from their events (for bulk loaders)."""
+def _connected(referral: Referral, need: Need, service: Service) -> bool:
+    """Whether a standing event referred or signposted the patient to the service for the need."""
+    events = OutcomeEvent.objects.filter(referral=referral, stage=Stage.PATH)
+    corrected = set(events.exclude(corrects=None).values_list("corrects_id", flat=True))
+    return (
+        events.filter(need=need, service=service, kind__in=CONNECTS, excluded_reason="")
+        .exclude(pk__in=corrected)
+        .exists()
+    )
+
+
+def _listed(kinds) -> str:
+    return ", ".join(k for k in Kind.values if k in kinds)
+
+
+def refresh_states(referral_ids, *, referral: Referral | None = None) -> None:
+    """Recompute the stored intake and path states of referrals from their events.
+
+    Each need's state comes from its own path's events only. Used after every event and by the
+    bulk loaders; reads the events afresh (a caller may hold an older, prefetched list).
+    """
+    referral_ids = list(referral_ids)
     events: dict[int, list] = {}
-    for event in OutcomeEvent.objects.filter(referral_id__in=referral_ids).only(
-        "id", "referral_id", "kind", "recorded_at", "corrects_id"
-    ):
-        events.setdefault(event.referral_id, []).append(event)
+    needs: dict[int, list[ReferralNeed]] = {}
+    for start in range(0, len(referral_ids), 5000):
+        chunk = referral_ids[start : start + 5000]
+        for event in OutcomeEvent.objects.filter(referral_id__in=chunk).only(
+            "id", "referral_id", "stage", "kind", "need_id", "service_id", "recorded_at",
+            "corrects_id", "excluded_reason",
+        ):  # fmt: skip
+            events.setdefault(event.referral_id, []).append(event)
+        for link in ReferralNeed.objects.filter(referral_id__in=chunk).only(
+            "id", "referral_id", "need_id", "state", "taken_up", "unmet"
+        ):
+            needs.setdefault(link.referral_id, []).append(link)
     referrals = list(Referral.objects.filter(pk__in=referral_ids).only("id"))
-    by_state: dict[str, list[int]] = {}
-    for referral in referrals:
-        referral.state, referral.ever_accepted = derive_state(events.get(referral.pk, []))
-        by_state.setdefault(referral.state, []).append(referral.pk)
+    links = []
+    for row in referrals:
+        mine = events.get(row.pk, [])
+        intake = intake_state(mine)
+        row.state, row.ever_accepted = intake.state, intake.accepted
+        states = path_states(mine, [link.need_id for link in needs.get(row.pk, [])])
+        for link in needs.get(row.pk, []):
+            path = states[link.need_id]
+            link.state, link.taken_up, link.unmet = path.state, path.taken_up, path.unmet
+            links.append(link)
     Referral.objects.bulk_update(referrals, ["state", "ever_accepted"], batch_size=2000)
-    for state, ids in by_state.items():
-        for start in range(0, len(ids), 5000):
-            ReferralNeed.objects.filter(referral_id__in=ids[start : start + 5000]).update(
-                state=state
-            )
+    ReferralNeed.objects.bulk_update(links, ["state", "taken_up", "unmet"], batch_size=2000)
+    if referral is not None and referrals:
+        referral.state, referral.ever_accepted = referrals[0].state, referrals[0].ever_accepted
 
 
 def visible_referrals(user) -> QuerySet:

@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 from directory.api import BoundedPagination
 from directory.models import Need, Service
 from signposting.actions import (
-    FINAL,
     TeamlessUser,
     create_referral_from,
-    record_outcome,
+    record_intake_outcome,
+    record_path_event,
     visible_referrals,
 )
 from signposting.matching import MatchError, match
@@ -30,6 +30,7 @@ from signposting.serializers import (
     ReferralSerializer,
     result_json,
 )
+from signposting.vocabulary import INTAKE_KINDS, WAITING
 
 
 class MatchView(APIView):
@@ -82,7 +83,7 @@ class ReferralFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == "awaiting":
-            return queryset.exclude(state__in=FINAL)
+            return queryset.filter(state=WAITING)
         return queryset.filter(state=value)
 
 
@@ -173,7 +174,17 @@ class ReferralViewSet(
         if errors:
             raise ValidationError(errors)
         try:
-            event = record_outcome(
+            if data["kind"] in INTAKE_KINDS and service is None and need is None:
+                event = record_intake_outcome(
+                    referral=referral,
+                    recorded_by=request.user,
+                    kind=data["kind"],
+                    reason=data.get("reason", ""),
+                    note=data.get("note", ""),
+                    corrects=corrects,
+                )
+                return Response(OutcomeEventSerializer(event).data, status=201)
+            event = record_path_event(
                 referral=referral,
                 recorded_by=request.user,
                 kind=data["kind"],

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from directory.models import Area, Need, Service
+from signposting.vocabulary import Kind, Reason, Stage, label
 
 
 class Team(models.Model):
@@ -87,10 +88,13 @@ class Referral(models.Model):
     age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     sex = models.CharField(max_length=12, choices=Sex.choices, blank=True)
     ethnic_group = models.CharField(max_length=16, choices=EthnicGroup.choices, blank=True)
-    # Derived from the events (signposting.actions.derive_state), kept here so that lists and
-    # reports need not replay every referral's events. Only record_outcome writes them.
+    # The intake state, derived from the intake events (signposting.journey), kept here so that
+    # lists and reports need not replay events. Only signposting.actions writes them.
     state = models.CharField(max_length=24, blank=True, db_index=True)
     ever_accepted = models.BooleanField(default=False)
+    # A random key fixed at creation, for disclosure control (signposting.reports.disclosure):
+    # the same records always get the same rounding in every table and every query.
+    record_key = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -114,8 +118,10 @@ class Referral(models.Model):
 
 
 class ReferralNeed(models.Model):
-    """One reason for a referral. The referral's date, team, boroughs and current state are
-    copied here by the actions that write them, so that reports count needs without a join."""
+    """One reason for a referral, with the state of its own path (never another need's).
+
+    The referral's date, team, boroughs and record key (which never change) are copied here,
+    so that reports count needs without a join (ADR 5)."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="need_links")
     need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="referral_links")
@@ -127,7 +133,11 @@ class ReferralNeed(models.Model):
     gp_area = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    record_key = models.PositiveSmallIntegerField(default=0)
+    # Derived from this need's path events (signposting.journey.path_state).
     state = models.CharField(max_length=24, blank=True)
+    taken_up = models.BooleanField(default=False)
+    unmet = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -151,34 +161,21 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class OutcomeEvent(models.Model):
-    """Something that happened to a referral. Never changed or deleted once written."""
+    """Something that happened: an intake outcome of the referral, or an event on one need's
+    path. Never changed or deleted once written; a correction is a new event."""
 
-    class Kind(models.TextChoices):
-        SIGNPOSTED = "signposted", "Signposted"
-        REFERRED = "referred", "Referred"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        UNABLE_TO_CONTACT = "unable_to_contact", "Could not contact"
-        NOT_ELIGIBLE = "not_eligible", "Not eligible"
-        NO_SERVICE_AVAILABLE = "no_service_available", "No service available"
-        SERVICE_FULL = "service_full", "Service full"
-        DID_NOT_ATTEND = "did_not_attend", "Did not attend"
-        COMPLETED = "completed", "Completed"
-
-    class Reason(models.TextChoices):
-        NEED_OUT_OF_SCOPE = "need_out_of_scope", "Need out of scope"
-        NOT_READY = "not_ready", "Not ready"
-        OUT_OF_AREA = "out_of_area", "Out of area"
-        TOO_UNWELL = "too_unwell", "Too unwell"
-        ADVICE_BY_EMAIL = "advice_by_email", "Advice given by email instead"
-        AWAY = "away", "Away or abroad"
-        OTHER = "other", "Other"
+    Stage = Stage
+    Kind = Kind
+    Reason = Reason
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="outcome_events", null=True, blank=True
     )
+    # Empty on intake events; on a path event, empty only where the migration to two levels
+    # could not tell which need an old event was about ("unassigned", for the team to review).
     need = models.ForeignKey(
         Need, on_delete=models.PROTECT, related_name="outcome_events", null=True, blank=True
     )
@@ -191,6 +188,15 @@ class OutcomeEvent(models.Model):
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )
+    # Set by migration 0004 only: an intake outcome it derived from older events; the event an
+    # older event was copied from (one copy for each further need its service covers); and why
+    # today's rules would refuse an older event, which is then kept but left out of states and
+    # reports.
+    by_migration = models.BooleanField(default=False)
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="copies"
+    )
+    excluded_reason = models.CharField(max_length=200, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -199,10 +205,11 @@ class OutcomeEvent(models.Model):
         indexes = [
             models.Index(fields=["referral", "recorded_at"]),
             models.Index(fields=["kind", "referral"]),
+            models.Index(fields=["referral", "need", "recorded_at"]),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ({self.recorded_at:%Y-%m-%d})"
+        return f"{self.label} ({self.recorded_at:%Y-%m-%d})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None or not self._state.adding:
@@ -211,3 +218,7 @@ class OutcomeEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Outcome events are append-only: record a correction instead")
+
+    @property
+    def label(self) -> str:
+        return label(self.stage, self.kind)

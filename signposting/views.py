@@ -12,15 +12,16 @@ from django.views.decorators.http import require_POST
 from directory.models import GPPractice, Need, Service
 from eligibility.engine import Verdict
 from signposting.actions import (
-    FINAL,
     TeamlessUser,
     create_referral_from,
-    record_outcome,
+    record_intake_outcome,
+    record_path_event,
     visible_referrals,
 )
 from signposting.forms import OutcomeForm, RecordReferralForm, ReferralFilterForm, SearchForm
 from signposting.matching import MatchError, match
 from signposting.models import OutcomeEvent
+from signposting.vocabulary import INTAKE_KINDS, INTAKE_STATE_LABELS, WAITING
 
 GROUPS = [
     (Verdict.ELIGIBLE, "can-use", "Can use"),
@@ -129,12 +130,14 @@ def record_referral(request):
 def _save_referral(user, data, service, need):
     with transaction.atomic():
         referral = create_referral_from(user, data)
-        record_outcome(
+        if need is None and service is not None:
+            need = service.needs.filter(referrals=referral).order_by("name").first()
+        record_path_event(
             referral=referral,
             recorded_by=user,
+            need=need,
             kind=data["kind"],
             service=service if data["kind"] != OutcomeEvent.Kind.NO_SERVICE_AVAILABLE else None,
-            need=need if data["kind"] == OutcomeEvent.Kind.NO_SERVICE_AVAILABLE else None,
             note=data.get("note", ""),
         )
     return referral
@@ -150,7 +153,7 @@ def referral_list(request):
     if form.is_valid():
         data = form.cleaned_data
         if data["status"] == "awaiting":
-            referrals = referrals.exclude(state__in=FINAL)
+            referrals = referrals.filter(state=WAITING)
         elif data["status"]:
             referrals = referrals.filter(state=data["status"])
         if data["need"]:
@@ -165,8 +168,8 @@ def referral_list(request):
         {
             "referral": r,
             "days": (today - timezone.localtime(r.created_at).date()).days,
-            "awaiting": r.state not in FINAL,
-            "state_label": OutcomeEvent.Kind(r.state).label if r.state else "No outcome yet",
+            "awaiting": r.state == WAITING,
+            "state_label": INTAKE_STATE_LABELS.get(r.state, r.state),
         }
         for r in page
     ]
@@ -206,16 +209,26 @@ def add_outcome(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            record_outcome(
-                referral=referral,
-                recorded_by=request.user,
-                kind=data["kind"],
-                service=data["service"],
-                need=data["need"],
-                reason=data["reason"],
-                note=data["note"],
-                corrects=data["corrects"],
-            )
+            if data["kind"] in INTAKE_KINDS and not (data["service"] or data["need"]):
+                record_intake_outcome(
+                    referral=referral,
+                    recorded_by=request.user,
+                    kind=data["kind"],
+                    reason=data["reason"],
+                    note=data["note"],
+                    corrects=data["corrects"],
+                )
+            else:
+                record_path_event(
+                    referral=referral,
+                    recorded_by=request.user,
+                    kind=data["kind"],
+                    service=data["service"],
+                    need=data["need"],
+                    reason=data["reason"],
+                    note=data["note"],
+                    corrects=data["corrects"],
+                )
         except MatchError as exc:
             for name, problems in exc.errors.items():
                 for problem in problems:
