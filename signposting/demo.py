@@ -1,8 +1,11 @@
 """Demo teams, users and about 2,000 referrals over 12 months (for `make run` only).
 
-Outcomes follow the South West London pilot evaluation: about two thirds of referrals are
-accepted; of the rest, about 40% could not be contacted, 35% declined (mostly a need out of the
-link worker's scope) and 25% were not eligible, mostly because they lived out of borough.
+Intake outcomes follow the South West London pilot evaluation: about two thirds of referrals
+are accepted by the team; of the rest, about 40% could not be contacted, 35% declined (mostly a
+need out of the link worker's scope) and 25% were not eligible, mostly because they lived out of
+borough. A few are still waiting. Each need of an accepted referral then has its own path: a
+referral to a service that covers it (or "no service available" where the demo directory has a
+deliberate gap), and what the service said.
 """
 
 import datetime as dt
@@ -17,6 +20,7 @@ from directory.demo import DELIBERATE_GAPS
 from directory.models import Area, Need, Postcode, Service
 from signposting.actions import age_band, refresh_states
 from signposting.models import Membership, OutcomeEvent, Referral, ReferralNeed, Team
+from signposting.vocabulary import Kind, Stage
 
 DEMO_PASSWORD = "signpost-demo-2026"  # noqa: S105 - printed for the demo, never in production
 TEAMS = {
@@ -125,6 +129,7 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
         sources, weights = SOURCES[team.name]
         age = rng.choice([rng.randint(18, 64)] * 3 + [rng.randint(65, 90)])
         chosen = rng.sample(NEEDS[team.name], rng.choice([1, 2, 2]))
+        key = rng.randrange(256)
         referrals.append(
             Referral(
                 team=team,
@@ -137,6 +142,7 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
                 age_band=age_band(age),
                 sex=rng.choices(["female", "male", ""], [70, 25, 5])[0],
                 ethnic_group=rng.choice(["asian_or_black", "white", "white", "other_or_mixed", ""]),
+                record_key=key,
             )
         )
         plans.append((chosen, out_of_area and gp not in HOME_AREAS))
@@ -153,6 +159,7 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
                 team_id=referral.team_id,
                 home_area_id=referral.home_area_id,
                 gp_area_id=referral.gp_area_id,
+                record_key=referral.record_key,
             )
             for n in need_objs
         ]
@@ -164,55 +171,65 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
 
 
 def _story(rng, referral, need_objs, ineligible, services_by_need) -> list[OutcomeEvent]:
-    """The events of one referral: referred, then what happened, at plausible intervals."""
-    need = need_objs[0]
-    options = services_by_need.get(need.pk)
+    """The events of one referral: its intake outcome, then a path for each need."""
     when = referral.created_at
     user = referral.referrer
 
-    def event(kind, days, **fields):
+    def event(stage, kind, days, **fields):
         return OutcomeEvent(
             referral=referral,
+            stage=stage,
             kind=kind,
             recorded_by=user,
             recorded_at=min(when + dt.timedelta(days=days), timezone.now()),
             **fields,
         )
 
-    # Where the demo directory has a deliberate gap, the link worker finds no service.
-    gap = (referral.home_area_id, need.slug) in DELIBERATE_GAPS
-    if not options or gap or rng.random() < 0.03:
-        return [event("no_service_available", 0, need=need)]
-    service_id = rng.choice(options)
-    story = [event("referred", 0, service_id=service_id)]
-    if rng.random() < 0.08:
-        return story  # still waiting for an outcome
+    if rng.random() < 0.05:
+        return []  # still waiting for the team to reach the patient
     # Half of the patients with no connection to the area are turned away as not eligible.
     turned_away = ineligible and rng.random() < 0.5
     if turned_away or rng.random() < 0.30:
-        # Not taken up: mostly could not be contacted, then declined, then not eligible.
-        kind_roll = 1.0 if turned_away else rng.random()
-        if kind_roll < 0.45:
-            story.append(event("unable_to_contact", rng.randint(7, 21), service_id=service_id))
-        elif kind_roll < 0.80:
+        roll = 1.0 if turned_away else rng.random()
+        if roll < 0.45:
+            return [event(Stage.INTAKE, Kind.UNABLE_TO_CONTACT, rng.randint(7, 21))]
+        if roll < 0.85:
             reason = rng.choices(["need_out_of_scope", "not_ready", "other"], [60, 25, 15])[0]
-            story.append(
-                event("declined", rng.randint(2, 14), service_id=service_id, reason=reason)
-            )
-        else:
-            story.append(
-                event(
-                    "not_eligible", rng.randint(1, 10), service_id=service_id, reason="out_of_area"
-                )
-            )
-        return story
-    story.append(event("accepted", rng.randint(2, 14), service_id=service_id))
-    finish = rng.random()
-    if finish < 0.10:
-        story.append(event("did_not_attend", rng.randint(15, 40), service_id=service_id))
-    elif finish < 0.75:
-        story.append(event("completed", rng.randint(30, 90), service_id=service_id))
+            return [event(Stage.INTAKE, Kind.DECLINED, rng.randint(2, 14), reason=reason)]
+        return [event(Stage.INTAKE, Kind.NOT_ELIGIBLE, rng.randint(1, 10), reason="out_of_area")]
+    story = [event(Stage.INTAKE, Kind.ACCEPTED, rng.randint(1, 7))]
+    for need in need_objs:
+        story += _path(rng, event, referral, need, services_by_need.get(need.pk))
     return story
+
+
+def _path(rng, event, referral, need, options) -> list[OutcomeEvent]:
+    """One need's path: where the demo directory has a deliberate gap, no service is found."""
+    gap = (referral.home_area_id, need.slug) in DELIBERATE_GAPS
+    if not options or gap or rng.random() < 0.03:
+        return [event(Stage.PATH, Kind.NO_SERVICE_AVAILABLE, rng.randint(7, 14), need=need)]
+    service_id = rng.choice(options)
+
+    def step(kind, days, **fields):
+        return event(Stage.PATH, kind, days, need=need, service_id=service_id, **fields)
+
+    path = [step(Kind.REFERRED, rng.randint(7, 14))]
+    roll = rng.random()
+    if roll < 0.10:
+        return path  # waiting for the service
+    if roll < 0.18:
+        return path + [step(Kind.SERVICE_FULL, rng.randint(15, 25))]
+    if roll < 0.23:
+        return path + [step(Kind.DECLINED_BY_SERVICE, rng.randint(15, 25), reason="criteria")]
+    if roll < 0.30:
+        return path + [step(Kind.DECLINED_BY_PATIENT, rng.randint(15, 25), reason="not_ready")]
+    path += [step(Kind.ACCEPTED, rng.randint(15, 25)), step(Kind.STARTED, rng.randint(26, 35))]
+    finish = rng.random()
+    if finish < 0.12:
+        path.append(step(Kind.DID_NOT_ATTEND, rng.randint(36, 60), reason="too_unwell"))
+    elif finish < 0.75:
+        path.append(step(Kind.COMPLETED, rng.randint(60, 120)))
+    return path
 
 
 def _sectors(areas) -> dict[str, list[str]]:

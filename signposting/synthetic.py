@@ -16,10 +16,23 @@ from django.utils import timezone
 from directory.bulk import insert_rows, reset_sequence
 from directory.models import Area, Need, Postcode, Service
 from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
+from signposting.vocabulary import REFUSALS, TAKEN_UP, WAITING, Kind, Reason, Stage
 
 TEAM_PREFIX = "Synthetic team "
-OUTCOMES = ["accepted", "unable_to_contact", "declined", "not_eligible", "referred"]
-OUTCOME_WEIGHTS = [0.62, 0.11, 0.09, 0.08, 0.10]
+# Intake outcomes ("" is still waiting), and the last event of each need's path once accepted.
+INTAKE = [Kind.ACCEPTED, Kind.UNABLE_TO_CONTACT, Kind.DECLINED, Kind.NOT_ELIGIBLE, WAITING]
+INTAKE_WEIGHTS = [0.62, 0.11, 0.09, 0.08, 0.10]
+PATH_ENDS = [
+    Kind.REFERRED, Kind.ACCEPTED, Kind.STARTED, Kind.COMPLETED, Kind.SERVICE_FULL,
+    Kind.DECLINED_BY_SERVICE, Kind.DECLINED_BY_PATIENT, Kind.NO_SERVICE_AVAILABLE,
+]  # fmt: skip
+PATH_WEIGHTS = [0.15, 0.15, 0.10, 0.35, 0.07, 0.05, 0.05, 0.08]
+REASON = {
+    Kind.DECLINED: Reason.NEED_OUT_OF_SCOPE,
+    Kind.NOT_ELIGIBLE: Reason.OUT_OF_AREA,
+    Kind.DECLINED_BY_SERVICE: Reason.CRITERIA,
+    Kind.DECLINED_BY_PATIENT: Reason.NOT_READY,
+}
 
 
 def delete_synthetic_referrals() -> None:
@@ -60,6 +73,11 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
     service_ids = np.array(Service.objects.values_list("pk", flat=True)[:20_000])
     if len(need_ids) == 0 or len(service_ids) == 0:
         raise ValueError("Load needs and a directory first.")
+    covering: dict[int, list[int]] = {}
+    for service_id, need_id in Service.needs.through.objects.filter(
+        service_id__in=service_ids.tolist()
+    ).values_list("service_id", "need_id"):
+        covering.setdefault(need_id, []).append(service_id)
     user, _ = get_user_model().objects.get_or_create(username="synthetic.referrer")
     teams = [
         Team.objects.get_or_create(name=f"{TEAM_PREFIX}{icb.code}", defaults={"funding_area": icb})[
@@ -76,51 +94,77 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
     home = rng.choice(las, referrals)
     gp = np.where(rng.random(referrals) < 0.85, home, rng.choice(las, referrals))
     created = [now - dt.timedelta(seconds=int(s)) for s in rng.integers(0, 365 * 86400, referrals)]
-    outcome = rng.choice(len(OUTCOMES), referrals, p=OUTCOME_WEIGHTS)
+    intake = rng.choice(len(INTAKE), referrals, p=INTAKE_WEIGHTS)
     sources = rng.choice(Referral.Source.values, referrals)
     ages = rng.choice(["18-64", "65+", "unknown"], referrals, p=[0.7, 0.25, 0.05])
+    keys = rng.integers(0, 256, referrals)
     second_need = rng.random(referrals) < 0.5
     first = rng.choice(need_ids, referrals)
     second = rng.choice(need_ids, referrals)
-    service = rng.choice(service_ids, referrals)
+    ends = rng.choice(len(PATH_ENDS), (referrals, 2), p=PATH_WEIGHTS)
+    picks = rng.random((referrals, 2))
 
     rows, need_rows, event_rows = [], [], []
+
+    def add_event(referral_id, stage, kind, when, service=None, need=None):
+        event_rows.append(
+            (referral_id, str(stage), str(kind), service, need, str(REASON.get(kind, "")), "",
+             user.pk, when,
+             None, False, None, "")
+        )  # fmt: skip
+
     for i in range(referrals):
-        kind = OUTCOMES[outcome[i]]
+        referral_id, kind, when = int(ids[i]), str(INTAKE[intake[i]]), created[i]
         rows.append(
             (
-                int(ids[i]), teams[team_pick[i]].pk, user.pk, sources[i], created[i],
+                referral_id, teams[team_pick[i]].pk, user.pk, sources[i], when,
                 sector_list[home[i]][i % len(sector_list[home[i]])], home[i], gp[i],
-                ages[i], "", "", kind, kind == "accepted",
+                ages[i], "", "", kind, kind == Kind.ACCEPTED, int(keys[i]),
             )
         )  # fmt: skip
-        link = (created[i], teams[team_pick[i]].pk, home[i], gp[i], kind)
-        need_rows.append((int(ids[i]), int(first[i]), *link))
-        if second_need[i] and second[i] != first[i]:
-            need_rows.append((int(ids[i]), int(second[i]), *link))
-        event_rows.append(
-            (int(ids[i]), "referred", int(service[i]), None, "", "", user.pk, created[i], None)
+        if kind:
+            add_event(referral_id, Stage.INTAKE, kind, when + dt.timedelta(days=3))
+        needs = [int(first[i])] + (
+            [int(second[i])] if second_need[i] and second[i] != first[i] else []
         )
-        if kind != "referred":
-            later = created[i] + dt.timedelta(days=7)
-            event_rows.append(
-                (int(ids[i]), kind, int(service[i]), None, "", "", user.pk, later, None)
-            )
+        for j, need in enumerate(needs):
+            state = WAITING
+            options = covering.get(need)
+            if kind == Kind.ACCEPTED:
+                state = str(PATH_ENDS[ends[i, j]])
+                if not options:
+                    state = Kind.NO_SERVICE_AVAILABLE
+                later = when + dt.timedelta(days=7)
+                if state == Kind.NO_SERVICE_AVAILABLE:
+                    add_event(referral_id, Stage.PATH, state, later, need=need)
+                else:
+                    service = options[int(picks[i, j] * len(options))]
+                    add_event(referral_id, Stage.PATH, Kind.REFERRED, later, service, need)
+                    if state != Kind.REFERRED:
+                        end = when + dt.timedelta(days=21)
+                        add_event(referral_id, Stage.PATH, state, end, service, need)
+            need_rows.append(
+                (referral_id, need, when, teams[team_pick[i]].pk, home[i], gp[i], int(keys[i]),
+                 state, state in TAKEN_UP, state in REFUSALS or state == Kind.NO_SERVICE_AVAILABLE)
+            )  # fmt: skip
     insert_rows(
         Referral._meta.db_table,
         ("id", "team_id", "referrer_id", "source", "created_at", "postcode_sector",
-         "home_area_id", "gp_area_id", "age_band", "sex", "ethnic_group", "state", "ever_accepted"),
+         "home_area_id", "gp_area_id", "age_band", "sex", "ethnic_group", "state", "ever_accepted",
+         "record_key"),
         rows,
     )  # fmt: skip
     insert_rows(
         ReferralNeed._meta.db_table,
-        ("referral_id", "need_id", "created_at", "team_id", "home_area_id", "gp_area_id", "state"),
+        ("referral_id", "need_id", "created_at", "team_id", "home_area_id", "gp_area_id",
+         "record_key", "state", "taken_up", "unmet"),
         need_rows,
-    )
+    )  # fmt: skip
     insert_rows(
         OutcomeEvent._meta.db_table,
-        ("referral_id", "kind", "service_id", "need_id", "reason", "note", "recorded_by_id",
-         "recorded_at", "corrects_id"),
+        ("referral_id", "stage", "kind", "service_id", "need_id", "reason", "note",
+         "recorded_by_id", "recorded_at", "corrects_id", "by_migration", "copied_from_id",
+         "excluded_reason"),
         event_rows,
     )  # fmt: skip
     reset_sequence(Referral)
