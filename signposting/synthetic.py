@@ -133,7 +133,7 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
             if kind == Kind.ACCEPTED:
                 state = str(PATH_ENDS[ends[i, j]])
                 if not options:
-                    state = Kind.NO_SERVICE_AVAILABLE
+                    state = str(Kind.NO_SERVICE_AVAILABLE)
                 later = when + dt.timedelta(days=7)
                 if state == Kind.NO_SERVICE_AVAILABLE:
                     add_event(referral_id, Stage.PATH, state, later, need=need)

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from directory.models import Need
-from signposting.actions import create_referral, derive_state, record_outcome
+from signposting.actions import create_referral, record_intake_outcome, record_path_event
 from signposting.matching import MatchError
 from signposting.models import OutcomeEvent, Referral, ReferralNeed
 
@@ -27,6 +27,14 @@ def refer(user, **overrides):
     )  # fmt: skip
     fields.update(overrides)
     return create_referral(**fields)
+
+
+def referred(referral, user, service):
+    """Record a referral to the service on the referral's isolation path."""
+    return record_path_event(
+        referral=referral, recorded_by=user, need=Need.objects.get(slug="isolation"),
+        kind="referred", service=service,
+    )  # fmt: skip
 
 
 def api_for(user):
@@ -54,50 +62,30 @@ def test_bad_input_creates_nothing(personas, service):
     assert Referral.objects.count() == 0
 
 
-def test_the_state_is_the_latest_uncorrected_event(personas, service):
+def test_the_intake_state_is_the_latest_uncorrected_intake_event(personas, service):
     referral = refer(personas["lw"])
-    record_outcome(referral=referral, recorded_by=personas["lw"], kind="referred", service=service)
-    wrong = record_outcome(
-        referral=referral, recorded_by=personas["lw"], kind="accepted", service=service
+    referred(referral, personas["lw"], service)
+    wrong = record_intake_outcome(referral=referral, recorded_by=personas["lw"], kind="accepted")
+    assert (Referral.objects.get().state, Referral.objects.get().ever_accepted) == (
+        "accepted",
+        True,
     )
-    assert Referral.objects.get().state == "accepted"
-    assert Referral.objects.get().ever_accepted
-    record_outcome(
-        referral=referral, recorded_by=personas["teammate"], kind="declined", service=service,
+    record_intake_outcome(
+        referral=referral, recorded_by=personas["teammate"], kind="declined",
         reason="need_out_of_scope", corrects=wrong,
     )  # fmt: skip
     stored = Referral.objects.get()
     assert (stored.state, stored.ever_accepted) == ("declined", False)
-    assert derive_state(list(referral.events.all())) == ("declined", False)
     assert referral.events.count() == 3
-    # the reporting copy on each of the referral's needs follows
-    assert set(ReferralNeed.objects.filter(referral=referral).values_list("state", flat=True)) == {
-        "declined"
-    }
-
-
-@pytest.mark.parametrize(
-    ("fields", "field"),
-    [
-        ({"kind": "teleported"}, "kind"),
-        ({"kind": "accepted"}, "service"),
-        ({"kind": "no_service_available"}, "need"),
-        ({"kind": "declined", "reason": "out_of_area"}, "reason"),
-    ],
-)
-def test_an_outcome_is_checked_before_it_is_written(personas, service, fields, field):
-    referral = refer(personas["lw"])
-    with pytest.raises(MatchError) as error:
-        record_outcome(referral=referral, recorded_by=personas["lw"], **fields)
-    assert field in error.value.errors
-    assert referral.events.count() == 0
+    # the need's own path is untouched by the referral's intake
+    assert list(ReferralNeed.objects.filter(referral=referral).values_list("state", flat=True)) == [
+        "referred"
+    ]
 
 
 def test_events_cannot_be_changed_or_deleted_through_the_orm(personas, service):
     referral = refer(personas["lw"])
-    event = record_outcome(
-        referral=referral, recorded_by=personas["lw"], kind="referred", service=service
-    )
+    event = referred(referral, personas["lw"], service)
     event.kind = "completed"
     with pytest.raises(PermissionError):
         event.save()
@@ -112,9 +100,7 @@ def test_events_cannot_be_changed_or_deleted_through_the_orm(personas, service):
 
 def test_the_database_itself_refuses_to_change_an_event(personas, service):
     referral = refer(personas["lw"])
-    event = record_outcome(
-        referral=referral, recorded_by=personas["lw"], kind="referred", service=service
-    )
+    event = referred(referral, personas["lw"], service)
     table = OutcomeEvent._meta.db_table
     update = f"UPDATE {table} SET kind = 'completed' WHERE id = %s"  # noqa: S608
     with (
@@ -136,7 +122,7 @@ def test_the_database_itself_refuses_to_change_an_event(personas, service):
 
 def test_the_admin_offers_no_way_to_change_or_delete_events(personas, service, admin_user):
     referral = refer(personas["lw"])
-    record_outcome(referral=referral, recorded_by=personas["lw"], kind="referred", service=service)
+    referred(referral, personas["lw"], service)
     request = RequestFactory().get("/admin/")
     request.user = admin_user
     model_admin = admin.site._registry[OutcomeEvent]
@@ -148,9 +134,7 @@ def test_the_admin_offers_no_way_to_change_or_delete_events(personas, service, a
 
 def test_the_api_refuses_to_change_or_delete_events(personas, service, client, admin_user):
     referral = refer(personas["lw"])
-    event = record_outcome(
-        referral=referral, recorded_by=personas["lw"], kind="referred", service=service
-    )
+    event = referred(referral, personas["lw"], service)
     api = api_for(personas["lw"])
     url = f"/api/v1/referrals/{referral.pk}/outcomes/{event.pk}/"
     assert api.get(url).status_code == 200
