@@ -33,7 +33,10 @@ class OutcomeEventInline(admin.TabularInline):
     model = OutcomeEvent
     extra = 0
     can_delete = False
-    fields = ["recorded_at", "kind", "service", "need", "reason", "recorded_by", "corrects"]
+    fields = [
+        "recorded_at", "stage", "need", "kind", "service", "reason", "recorded_by", "corrects",
+        "excluded_reason",
+    ]  # fmt: skip
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -53,12 +56,16 @@ class ReferralAdmin(ReadOnlyAdmin):
         "postcode_sector",
         "home_area",
         "age_band",
+        "state",
     ]
-    list_filter = ["team", "source", "age_band"]
+    list_filter = ["team", "source", "age_band", "state"]
     inlines = [OutcomeEventInline]
 
 
 @admin.register(OutcomeEvent)
 class OutcomeEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "referral", "kind", "service", "reason", "recorded_at", "recorded_by"]
-    list_filter = ["kind"]
+    list_display = [
+        "id", "referral", "stage", "need", "kind", "service", "reason", "recorded_at",
+        "recorded_by", "by_migration",
+    ]  # fmt: skip
+    list_filter = ["stage", "kind", "by_migration"]
