@@ -2,7 +2,8 @@
 
 Built from a handful of bulk queries and kept per process until the directory revision moves
 (see directory.models.DirectoryRevision). Candidate selection is then numpy work over arrays:
-posting lists per need and per area served, and locations sorted by latitude for a box search.
+posting lists per need, per area served and per eligible area, and locations sorted by latitude
+for a box search.
 """
 
 import datetime as dt
@@ -41,6 +42,7 @@ class Entry:
     email: str
     website: str
     serves_nationally: bool
+    areas_served: tuple[str, ...] = ()  # short names, for the reasons matching gives
 
 
 class DirectoryIndex:
@@ -75,6 +77,10 @@ class DirectoryIndex:
                 service__status=Service.Status.PUBLISHED
             ).values_list("service_id", "area_id")
         )
+
+        served_of: dict[int, list[str]] = {}
+        for service_id, code in served_rows:
+            served_of.setdefault(service_id, []).append(area_names.get(code, code))
 
         criteria_cache: dict[tuple, int] = {}
         self.criteria: list[Criteria] = []
@@ -152,6 +158,7 @@ class DirectoryIndex:
                     email=email,
                     website=website,
                     serves_nationally=national,
+                    areas_served=tuple(sorted(served_of.get(sid, ()))),
                 )
             )
         n = len(self.entries)
@@ -175,6 +182,14 @@ class DirectoryIndex:
         )
         self.area_postings = _postings(
             (position[sid], code) for sid, code in served_rows if sid in position
+        )
+        # Services whose eligibility names an area, wherever they say they serve: a service
+        # serving Merton but open to Sutton residents must reach a Sutton resident's search.
+        self.eligible_postings = _postings(
+            (position[sid], code)
+            for sid, codes in eligible_of.items()
+            if sid in position
+            for code in codes
         )
 
         # Locations, grouped by service position (for distances) ...

@@ -1,12 +1,17 @@
 """Match a patient to the services they can use, with reasons, ranked.
 
 Candidates are the published services that cover at least one of the patient's needs and either
-serve one of the patient's areas (home, GP, work: borough or ICB), serve nationally, or have a
-location near the patient's home, so that a clinician also sees the nearby services across a
-boundary that are not open to this patient, and why. Each candidate gets an eligibility
-decision from the pure engine; ranking is: eligible, then check, then not eligible; within each,
-open services before closed ones, then more needs covered, then nearer, then more recently
-reviewed, then by id so that ties are always broken the same way.
+serve one of the patient's areas (home, GP, work: borough or ICB), name one of them among their
+eligible areas, serve nationally, or have a location near the patient's home, so that a
+clinician also sees the nearby services across a boundary that are not open to this patient,
+and why. Each candidate gets an eligibility decision from the pure engine, and matching adds
+two listing reasons of its own: a service closed to new referrals is "check", never "can use",
+and so is an unrestricted service found only because it is near (it lists other areas). Ranking
+is: eligible, then check, then not eligible; within each, open services before closed ones,
+then more needs covered, then nearer, then more recently reviewed, then by id so that ties are
+always broken the same way.
+
+`services_open_to_residents` is the same rule for a whole borough, for the gap report.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +21,7 @@ import numpy as np
 from directory.geometry import bounding_box, geodesic_km, haversine_km
 from directory.models import DELIVERY_MODE_FIELDS, Area, GPPractice, PatientGroup
 from directory.postcodes import PostcodeError, lookup_postcode
-from eligibility.engine import SEVERITY, Decision, Patient, Place, Verdict, decide
+from eligibility.engine import SEVERITY, Decision, Patient, Place, Reason, Verdict, decide
 from signposting.index import CAPACITY_CLOSED, MODE_BITS, DirectoryIndex, Entry, current_index
 
 NEARBY_KM = 10.0
@@ -221,6 +226,71 @@ def _union(postings: dict, keys, size: int) -> np.ndarray:
     return mask
 
 
+def _listed_for(index: DirectoryIndex, codes) -> np.ndarray:
+    """Mark the services that serve one of these areas, name one among their eligible areas,
+    or serve nationally."""
+    mask = _union(index.area_postings, codes, index.size)
+    mask |= _union(index.eligible_postings, codes, index.size)
+    mask[index.national] = True
+    return mask
+
+
+def _area_verdict(decision: Decision) -> Verdict:
+    return next(r.verdict for r in decision.reasons if r.criterion == "area")
+
+
+def services_open_to_residents(
+    index: DirectoryIndex, borough: Area, need_id: int | None = None
+) -> np.ndarray:
+    """Return the index positions of the services open to this borough's residents (for a need).
+
+    The rule: a published service (the index holds no others) is open to a borough's
+    residents if it is not closed to new referrals, serves the borough, its ICB or the whole
+    country or names the borough or its ICB among its eligible areas, and its area criterion
+    admits someone who lives in the borough and is registered with a GP there. Age and group
+    rules are left out (a borough has no age), so these are the services `match` shows such a
+    resident as "can use", or "check" for age or group alone.
+    """
+    codes = [code for code in (borough.code, borough.icb_id) if code]
+    reach = _listed_for(index, codes) & ~index.closed
+    if need_id is not None:
+        reach &= _union(index.need_postings, [need_id], index.size)
+    candidates = np.flatnonzero(reach)
+    place = _place(borough)
+    resident = Patient(home=place, gp=place)
+    admits = np.zeros(len(index.criteria), dtype=bool)
+    for key in np.unique(index.criteria_key[candidates]).tolist():
+        admits[key] = _area_verdict(decide(index.criteria[key], resident)) == Verdict.ELIGIBLE
+    return candidates[admits[index.criteria_key[candidates]]]
+
+
+CLOSED_REASON = Reason("capacity", Verdict.CHECK, "Closed to new referrals at the moment")
+
+
+def _listing_decision(decision: Decision, entry: Entry, elsewhere: bool, home: Area | None):
+    """Add matching's own reasons to the engine's decision: closed to new referrals, and found
+    only because it is near while listing other areas. The verdict is the worst reason's."""
+    extra = []
+    if entry.capacity == CAPACITY_CLOSED:
+        extra.append(CLOSED_REASON)
+    if elsewhere:
+        home_name = home.short_name if home is not None else "the patient's area"
+        names = entry.areas_served
+        served = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+        listed = f"Listed as serving {served}, not" if served else "Not listed as serving"
+        extra.append(
+            Reason(
+                "reach",
+                Verdict.CHECK,
+                f"{listed} {home_name}: check they take patients from there",
+            )
+        )
+    if not extra:
+        return decision
+    reasons = (*decision.reasons, *extra)
+    return Decision(max((r.verdict for r in reasons), key=SEVERITY.__getitem__), reasons)
+
+
 def match(query: MatchQuery) -> MatchResult:
     """Return the ranked services for this patient, and the needs no eligible service meets."""
     index = current_index()
@@ -231,8 +301,8 @@ def match(query: MatchQuery) -> MatchResult:
         positions = index.need_postings.get(need_id)
         if positions is not None:
             covered[positions] += 1
-    reach = _union(index.area_postings, resolved.area_codes(), size)
-    reach[index.national] = True
+    listed = _listed_for(index, resolved.area_codes())
+    reach = listed.copy()
     has_home_point = resolved.latitude is not None
     if has_home_point:
         radius = query.max_distance_km or NEARBY_KM
@@ -256,10 +326,16 @@ def match(query: MatchQuery) -> MatchResult:
     for key in np.unique(keys).tolist():
         decisions[key] = decide(index.criteria[key], resolved.patient)
     severity_of = np.zeros(len(index.criteria), dtype=np.int64)
+    area_ok_of = np.zeros(len(index.criteria), dtype=bool)
     for key, decision in decisions.items():
         severity_of[key] = SEVERITY[decision.verdict]
-    severity = severity_of[keys]
+        area_ok_of[key] = _area_verdict(decision) == Verdict.ELIGIBLE
     closed = index.closed[candidates]
+    # Found only because it is near, and open to any area: it lists other areas than the
+    # patient's, so "can use" would be a guess.
+    elsewhere = ~listed[candidates] & area_ok_of[keys]
+    severity = severity_of[keys]
+    severity = np.where(closed | elsewhere, np.maximum(severity, SEVERITY[Verdict.CHECK]), severity)
     rounded = np.where(np.isnan(distances), np.inf, np.round(distances, 2))
     order = np.lexsort(
         (
@@ -272,7 +348,8 @@ def match(query: MatchQuery) -> MatchResult:
         )
     )
 
-    usable = (severity == SEVERITY[Verdict.ELIGIBLE]) & ~closed
+    # Closed and elsewhere services are "check" by now: usable means eligible and open.
+    usable = severity == SEVERITY[Verdict.ELIGIBLE]
     met = [
         need_id
         for need_id in resolved.need_ids
@@ -285,12 +362,15 @@ def match(query: MatchQuery) -> MatchResult:
         position = int(candidates[i])
         entry = index.entries[position]
         distance = None if np.isnan(distances[i]) else float(distances[i])
+        decision = _listing_decision(
+            decisions[int(keys[i])], entry, bool(elsewhere[i]), resolved.home_area
+        )
         results.append(
             _present(
                 index,
                 resolved,
                 position,
-                decisions[int(keys[i])],
+                decision,
                 sorted(requested & entry.need_ids),
                 distance,
             )

@@ -19,8 +19,8 @@ from scipy.spatial import cKDTree
 
 from directory.models import Area, DataImport, Need, Postcode, Service
 from directory.queries import needs_review, serving_area
-from eligibility.engine import Patient, Place, Verdict, decide
 from signposting.index import current_index
+from signposting.matching import services_open_to_residents
 from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
 
 SUPPRESSED = "<{threshold}"
@@ -420,28 +420,8 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
 
 
 def _open_to_residents(index, borough: Area) -> np.ndarray:
-    """Positions of published, not closed services serving the borough whose area rule admits
-    people who live there (age and group rules are not known for a whole borough)."""
-    size = index.size
-    reach = np.zeros(size, dtype=bool)
-    for code in [borough.code, borough.icb_id]:
-        if code and code in index.area_postings:
-            reach[index.area_postings[code]] = True
-    reach[index.national] = True
-    reach &= ~index.closed
-    place = Place(
-        borough.code,
-        borough.name,
-        borough.icb_id,
-        borough.icb.short_name if borough.icb else None,
-    )
-    resident = Patient(home=place)
-    admits = np.zeros(len(index.criteria), dtype=bool)
-    candidates = np.flatnonzero(reach)
-    for key in np.unique(index.criteria_key[candidates]).tolist():
-        area_reason = decide(index.criteria[key], resident).reasons[0]
-        admits[key] = area_reason.verdict == Verdict.ELIGIBLE
-    return candidates[admits[index.criteria_key[candidates]]]
+    """Positions of the services open to the borough's residents, by the rule matching uses."""
+    return services_open_to_residents(index, borough)
 
 
 class _Points:

@@ -65,7 +65,7 @@ def test_a_sutton_resident_can_use_sutton_services(directory):
         "Surrey befriending": "not_eligible",
         "Sutton lunch club": "eligible",
         "Sutton carers group": "check",
-        "Sutton closed befriending": "eligible",
+        "Sutton closed befriending": "check",
         "National helpline": "eligible",
     }
     assert result.patient.home_area.name == "Sutton"
@@ -131,13 +131,17 @@ def test_a_need_nobody_covers_is_unmet(directory):
     assert result.unmet_need_ids == [housing]
 
 
-def test_a_closed_service_comes_after_open_ones_of_the_same_eligibility(directory):
+def test_a_closed_service_is_check_and_comes_after_open_ones(directory):
     result = match(
         MatchQuery(home_postcode="SM1 1AA", gp_practice="Z00013", age=70, needs=["isolation"])
     )
-    eligible = [m for m in result.results if m.decision.verdict == "eligible"]
-    assert eligible[-1].entry.name == "Sutton closed befriending"
-    assert eligible[-1].closed
+    check = [m for m in result.results if m.decision.verdict == "check"]
+    assert [m.entry.name for m in check] == ["Sutton carers group", "Sutton closed befriending"]
+    assert check[-1].closed
+    assert [r.text for r in check[-1].decision.reasons] == [
+        "Lives in Sutton (South West London ICB)",
+        "Closed to new referrals at the moment",
+    ]
 
 
 def test_only_a_closed_service_leaves_the_need_unmet(geography):
