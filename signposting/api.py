@@ -1,4 +1,5 @@
-"""POST /api/v1/match/: the services a patient can use, why, and how far away."""
+"""The API for link workers: match a patient (nothing stored), and the team's referrals with
+their intake outcomes and each need's path of events."""
 
 import django_filters
 from django.db.models import Prefetch
@@ -6,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,18 +20,21 @@ from signposting.actions import (
     record_path_event,
     visible_referrals,
 )
+from signposting.forms import STATUS_CHOICES, filter_by_status
 from signposting.matching import MatchError, match
-from signposting.models import OutcomeEvent, Referral
+from signposting.models import OutcomeEvent, Referral, ReferralNeed
 from signposting.serializers import (
+    IntakeOutcomeCreateSerializer,
     MatchRequestSerializer,
-    OutcomeCreateSerializer,
     OutcomeEventSerializer,
+    PathEventCreateSerializer,
+    PathSerializer,
     ReferralCreateSerializer,
     ReferralDetailSerializer,
     ReferralSerializer,
     result_json,
 )
-from signposting.vocabulary import INTAKE_KINDS, WAITING
+from signposting.vocabulary import Stage
 
 
 class MatchView(APIView):
@@ -53,7 +57,8 @@ class MatchView(APIView):
 
 
 class ReferralPermission(permissions.BasePermission):
-    """Reading needs view_referral; creating needs add_referral (and a team)."""
+    """Reading needs view_referral; recording an event add_outcomeevent; creating a referral
+    add_referral (and a team)."""
 
     def has_permission(self, request, view):
         user = request.user
@@ -61,7 +66,7 @@ class ReferralPermission(permissions.BasePermission):
             return False
         if request.method in permissions.SAFE_METHODS:
             return user.has_perm("signposting.view_referral")
-        if getattr(view, "action", None) == "outcomes":
+        if getattr(view, "action", None) in ("outcomes", "path_events"):
             return user.has_perm("signposting.add_outcomeevent")
         return user.has_perm("signposting.add_referral")
 
@@ -70,8 +75,9 @@ class ReferralFilter(django_filters.FilterSet):
     created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     status = django_filters.ChoiceFilter(
-        choices=[("awaiting", "Awaiting an outcome"), *OutcomeEvent.Kind.choices],
+        choices=STATUS_CHOICES,
         method="filter_status",
+        help_text="The team's decision (an intake outcome), or 'waiting' for none yet.",
     )
     need = django_filters.ModelChoiceFilter(
         field_name="needs", to_field_name="slug", queryset=Need.objects.all()
@@ -82,18 +88,39 @@ class ReferralFilter(django_filters.FilterSet):
         fields = ["created_from", "created_to", "status", "need"]
 
     def filter_status(self, queryset, name, value):
-        if value == "awaiting":
-            return queryset.filter(state=WAITING)
-        return queryset.filter(state=value)
+        return filter_by_status(queryset, value)
 
 
 def _events_queryset():
-    return OutcomeEvent.objects.select_related("service", "need", "recorded_by")
+    return OutcomeEvent.objects.select_related("service", "need", "recorded_by").order_by(
+        "recorded_at", "id"
+    )
 
 
 def _events(referral):
     """A referral's events with what they name, in one query."""
     return _events_queryset().filter(referral=referral)
+
+
+def _corrected(referral, data) -> OutcomeEvent | None:
+    if data.get("corrects") is None:
+        return None
+    corrects = referral.events.filter(pk=data["corrects"]).first()
+    if corrects is None:
+        raise ValidationError(
+            {"corrects": [f"event {data['corrects']} is not one of this referral's"]}
+        )
+    return corrects
+
+
+ERRORS = {
+    400: OpenApiResponse(
+        description="Refused, nothing stored: each field at fault with its message, e.g. "
+        '{"service": ["\'Croydon money advice\' does not offer help with isolation"]}'
+    ),
+    403: OpenApiResponse(description="Not signed in, or no permission to record events"),
+    404: OpenApiResponse(description="No such referral in your team (or no such need on it)"),
+}
 
 
 class ReferralViewSet(
@@ -110,14 +137,16 @@ class ReferralViewSet(
     serializer_class = ReferralSerializer
 
     def get_queryset(self):
-        return (
+        queryset = (
             visible_referrals(self.request.user)
             .select_related("team", "referrer", "home_area", "gp_area", "work_area")
             .prefetch_related(
-                "needs",
-                Prefetch("events", queryset=_events_queryset()),
+                Prefetch("need_links", queryset=ReferralNeed.objects.select_related("need"))
             )
         )
+        if self.action in ("retrieve", "create"):
+            queryset = queryset.prefetch_related(Prefetch("events", queryset=_events_queryset()))
+        return queryset
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -127,7 +156,9 @@ class ReferralViewSet(
     def retrieve(self, request, *args, **kwargs):
         return Response(ReferralDetailSerializer(self.get_object()).data)
 
-    @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralDetailSerializer})
+    @extend_schema(
+        request=ReferralCreateSerializer, responses={201: ReferralDetailSerializer, **ERRORS}
+    )
     def create(self, request, *args, **kwargs):
         serializer = ReferralCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -140,56 +171,90 @@ class ReferralViewSet(
         referral = self.get_queryset().get(pk=referral.pk)
         return Response(ReferralDetailSerializer(referral).data, status=201)
 
-    @extend_schema(methods=["GET"], request=None, responses=OutcomeEventSerializer(many=True))
     @extend_schema(
-        methods=["POST"], request=OutcomeCreateSerializer, responses={201: OutcomeEventSerializer}
+        methods=["GET"],
+        request=None,
+        responses={200: OutcomeEventSerializer(many=True), 404: ERRORS[404]},
+        description="The referral's intake outcomes (the team's decisions), oldest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=IntakeOutcomeCreateSerializer,
+        responses={201: OutcomeEventSerializer, **ERRORS},
+        description="Append an intake outcome. It names no service and no need (400 if it "
+        "does): events about services go on a need's path.",
     )
     @action(detail=True, methods=["get", "post"])
     def outcomes(self, request, pk=None):
-        """List the referral's events, or append one."""
         referral = self.get_object()
         if request.method == "GET":
-            return Response(OutcomeEventSerializer(_events(referral), many=True).data)
-        serializer = OutcomeCreateSerializer(data=request.data)
+            return Response(
+                OutcomeEventSerializer(_events(referral).filter(stage=Stage.INTAKE), many=True).data
+            )
+        serializer = IntakeOutcomeCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        errors = {}
-        if data["kind"] not in OutcomeEvent.Kind.values:
-            errors["kind"] = [
-                f"'{data['kind']}' is not one of {', '.join(OutcomeEvent.Kind.values)}"
-            ]
-        service = need = corrects = None
-        if data.get("service") is not None:
-            service = Service.objects.filter(pk=data["service"]).first()
-            if service is None:
-                errors["service"] = [f"service {data['service']} does not exist"]
-        if data.get("need"):
-            need = Need.objects.filter(slug=data["need"]).first()
-            if need is None:
-                errors["need"] = [f"'{data['need']}' is not a known need"]
-        if data.get("corrects") is not None:
-            corrects = referral.events.filter(pk=data["corrects"]).first()
-            if corrects is None:
-                errors["corrects"] = [f"event {data['corrects']} is not one of this referral's"]
-        if errors:
-            raise ValidationError(errors)
+        corrects = _corrected(referral, data)
         try:
-            if data["kind"] in INTAKE_KINDS and service is None and need is None:
-                event = record_intake_outcome(
-                    referral=referral,
-                    recorded_by=request.user,
-                    kind=data["kind"],
-                    reason=data.get("reason", ""),
-                    note=data.get("note", ""),
-                    corrects=corrects,
-                )
-                return Response(OutcomeEventSerializer(event).data, status=201)
-            event = record_path_event(
+            event = record_intake_outcome(
                 referral=referral,
                 recorded_by=request.user,
                 kind=data["kind"],
+                reason=data.get("reason", ""),
+                note=data.get("note", ""),
+                corrects=corrects,
+            )
+        except MatchError as exc:
+            raise ValidationError(exc.errors) from None
+        return Response(OutcomeEventSerializer(event).data, status=201)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: PathSerializer, 404: ERRORS[404]},
+        description="One need's path: its state and its events, oldest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=PathEventCreateSerializer,
+        responses={201: OutcomeEventSerializer, **ERRORS},
+        description="Append an event to one need's path. A service named must be published "
+        "and cover the need; a service's answer (accepted, started, full, declined, not "
+        "eligible, ...) must follow a referral or signposting to it for this need.",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path=r"needs/(?P<need>[-\w]+)/events",
+        url_name="path-events",
+    )
+    def path_events(self, request, pk=None, need=None):
+        referral = self.get_object()
+        link = (
+            ReferralNeed.objects.filter(referral=referral, need__slug=need)
+            .select_related("need")
+            .first()
+        )
+        if link is None:
+            raise NotFound(f"'{need}' is not one of this referral's needs")
+        if request.method == "GET":
+            return Response(PathSerializer(link, context={"events": list(_events(referral))}).data)
+        serializer = PathEventCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        corrects = _corrected(referral, data)
+        service = None
+        if data.get("service") is not None:
+            service = Service.objects.filter(pk=data["service"]).first()
+            if service is None:
+                raise ValidationError({"service": [f"service {data['service']} does not exist"]})
+        try:
+            event = record_path_event(
+                referral=referral,
+                recorded_by=request.user,
+                need=link.need,
+                kind=data["kind"],
                 service=service,
-                need=need,
                 reason=data.get("reason", ""),
                 note=data.get("note", ""),
                 corrects=corrects,
@@ -200,11 +265,14 @@ class ReferralViewSet(
 
 
 class OutcomeEventDetail(APIView):
-    """One outcome event: it can be read, never changed or deleted (405)."""
+    """One event, intake or path: it can be read, never changed or deleted (405)."""
 
     permission_classes = [ReferralPermission]
 
-    @extend_schema(operation_id="v1_referrals_outcome_detail", responses=OutcomeEventSerializer)
+    @extend_schema(
+        operation_id="v1_referrals_outcome_detail",
+        responses={200: OutcomeEventSerializer, 404: ERRORS[404]},
+    )
     def get(self, request, referral_pk: int, pk: int):
         referral = get_object_or_404(visible_referrals(request.user), pk=referral_pk)
         return Response(OutcomeEventSerializer(get_object_or_404(_events(referral), pk=pk)).data)

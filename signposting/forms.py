@@ -1,5 +1,5 @@
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, When
 
 from directory.models import (
     Area,
@@ -10,9 +10,26 @@ from directory.models import (
 )
 from signposting.matching import MAX_DISTANCE_KM, MatchError, MatchQuery
 from signposting.models import OutcomeEvent, Referral
+from signposting.vocabulary import (
+    CONNECTS,
+    INTAKE_LABELS,
+    INTAKE_STATE_LABELS,
+    PATH_LABELS,
+    WAITING,
+    Kind,
+    Reason,
+    Stage,
+    reasons_for,
+)
 
 # Engine field names -> form field names, for errors raised by matching.
 ERROR_FIELDS = {"for": "groups"}
+# The referral list's and the API's status filter: an intake state, or still waiting for one.
+WAITING_FILTER = "waiting"
+STATUS_CHOICES = [
+    (WAITING_FILTER, INTAKE_STATE_LABELS[WAITING]),
+    *((k.value, text) for k, text in INTAKE_LABELS.items()),
+]
 
 
 class SearchForm(forms.Form):
@@ -79,22 +96,29 @@ class SearchForm(forms.Form):
                 self.add_error(field if field in self.fields else None, message)
 
 
+# The first event a referral from the search page records on its need.
+RECORD_KINDS = (Kind.REFERRED, Kind.SIGNPOSTED, Kind.NO_SERVICE_AVAILABLE)
+
+
 class RecordReferralForm(SearchForm):
-    """The search's facts again (hidden), what happened, and the optional profile."""
+    """The search's facts again (hidden), the team's decision, the first event on one need's
+    path, and the optional profile."""
 
     source = forms.ChoiceField(
         label="Where the referral came from", choices=Referral.Source.choices
     )
+    intake = forms.ChoiceField(
+        label="The team's decision",
+        choices=[(Kind.ACCEPTED.value, INTAKE_LABELS[Kind.ACCEPTED]), ("", "Not decided yet")],
+        required=False,
+        widget=forms.RadioSelect,
+    )
     kind = forms.ChoiceField(
         label="What happened",
-        choices=[
-            (OutcomeEvent.Kind.REFERRED, "Referred to the service"),
-            (OutcomeEvent.Kind.SIGNPOSTED, "Signposted to the service"),
-            (OutcomeEvent.Kind.NO_SERVICE_AVAILABLE, "No suitable service for this need"),
-        ],
+        choices=[(k.value, PATH_LABELS[k]) for k in RECORD_KINDS],
     )
     service = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    need = forms.CharField(required=False, widget=forms.HiddenInput)
+    need = forms.CharField(label="Which need is this for?", required=False)
     sex = forms.ChoiceField(
         label="Sex (optional)",
         choices=[("", "Not recorded"), *Referral.Sex.choices],
@@ -109,58 +133,197 @@ class RecordReferralForm(SearchForm):
         label="Note (optional)", required=False, max_length=2000, widget=forms.Textarea
     )
 
+    def add_match_errors(self, error: MatchError) -> None:
+        # The service is carried hidden: a problem with it is the form's, not a field's.
+        for name, messages in error.errors.items():
+            field = ERROR_FIELDS.get(name, name)
+            for message in messages:
+                shown = field in self.fields and field != "service"
+                self.add_error(field if shown else None, message)
 
-class OutcomeForm(forms.Form):
-    kind = forms.ChoiceField(label="Outcome", choices=OutcomeEvent.Kind.choices)
-    service = forms.ModelChoiceField(
-        label="Service", queryset=Service.objects.none(), required=False
-    )
-    need = forms.ModelChoiceField(
-        label="Need (for 'no service available')", queryset=Need.objects.none(), required=False
-    )
-    reason = forms.ChoiceField(
-        label="Reason (optional)",
-        choices=[("", "None"), *OutcomeEvent.Reason.choices],
-        required=False,
-    )
+
+def _reason_groups(stage: str, labels: dict) -> list:
+    """Reasons grouped by the outcome they fit, so that a page without JavaScript still shows
+    which reason goes with which outcome (the server checks the pair)."""
+    groups = [("", "None")]
+    for kind, kind_label in labels.items():
+        reasons = reasons_for(stage, kind)
+        if reasons:
+            groups.append(
+                (f"For: {kind_label}", [(r, Reason(r).label) for r in reasons]),
+            )
+    return groups
+
+
+def event_choice_label(event: OutcomeEvent) -> str:
+    text = f"Event {event.pk}: {event.label}"
+    if event.service_id:
+        text += f" – {event.service.name}"
+    if event.stage == Stage.PATH:
+        text += f" ({event.need.name})" if event.need_id else " (unassigned)"
+    return f"{text}, {event.recorded_at:%-d %b %Y}"
+
+
+class EventChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return event_choice_label(obj)
+
+
+class JourneyEventForm(forms.Form):
+    """What the intake and path forms share: a kind, a reason that fits it, a note, and the
+    event it corrects. The actions check the pair (kind, reason); the form only offers them."""
+
+    stage = ""
+    labels: dict = {}
+
+    kind = forms.ChoiceField(label="Outcome")
+    reason = forms.ChoiceField(label="Reason", required=False)
     note = forms.CharField(
         label="Note (optional)", required=False, max_length=2000, widget=forms.Textarea
     )
-    corrects = forms.ModelChoiceField(
+    corrects = EventChoiceField(
         label="This corrects an earlier event (optional)",
         queryset=OutcomeEvent.objects.none(),
         required=False,
+        empty_label="No, this is a new event",
     )
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, **kwargs)
-        needs = referral.needs.all()
-        self.fields["need"].queryset = needs
-        # Services covering the referral's needs, and any service already named in its events.
-        named = referral.events.exclude(service=None).values("service")
-        # At most 500 choices: a choice field cannot validate against a sliced queryset.
-        ids = list(
-            Service.objects.filter(
-                Q(needs__in=needs, status=Service.Status.PUBLISHED) | Q(pk__in=named)
-            )
+        self.referral = referral
+        self.fields["kind"].choices = [(k.value, text) for k, text in self.labels.items()]
+        self.fields["reason"].choices = _reason_groups(self.stage, self.labels)
+        self.fields[
+            "reason"
+        ].help_text = "Choose a reason listed for the outcome you chose. Some outcomes need one."
+
+    @property
+    def reason_groups(self) -> list[dict]:
+        """The reason select's groups, each with the kind it is for, for the template; a reason
+        shows as chosen only in the group of the outcome chosen."""
+        kind_of = {f"For: {text}": kind.value for kind, text in self.labels.items()}
+        chosen_kind, chosen = self["kind"].value(), self["reason"].value()
+        return [
+            {
+                "label": group,
+                "kind": kind_of[group],
+                "options": [
+                    {
+                        "value": value,
+                        "label": text,
+                        "selected": value == chosen and kind_of[group] == chosen_kind,
+                    }
+                    for value, text in options
+                ],
+            }
+            for group, options in self.fields["reason"].choices[1:]
+        ]
+
+    def add_match_errors(self, error: MatchError) -> None:
+        for name, messages in error.errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class IntakeOutcomeForm(JourneyEventForm):
+    """An outcome of the referral to the team: it names no service and no need."""
+
+    stage = Stage.INTAKE
+    labels = INTAKE_LABELS
+
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, referral=referral, prefix="intake", **kwargs)
+        self.fields["kind"].label = "The team's decision"
+        self.fields["corrects"].queryset = (
+            referral.events.filter(stage=Stage.INTAKE)
+            .select_related("service", "need")
+            .order_by("-recorded_at", "-id")
+        )
+
+
+# The most services a need's form offers; the API takes any published service for the need.
+MAX_SERVICE_CHOICES = 200
+
+
+class PathEventForm(JourneyEventForm):
+    """An event on one need's path: the services offered cover the need, those already
+    referred or signposted to for it first."""
+
+    stage = Stage.PATH
+    labels = PATH_LABELS
+
+    service = forms.ModelChoiceField(
+        label="Service", queryset=Service.objects.none(), required=False,
+        empty_label="None (no service available)",
+    )  # fmt: skip
+
+    field_order = ["kind", "service", "reason", "note", "corrects"]
+
+    def __init__(self, *args, referral, need, **kwargs):
+        super().__init__(*args, referral=referral, prefix=f"need-{need.slug}", **kwargs)
+        self.need = need
+        self.fields["kind"].label = "What happened"
+        connected = list(
+            referral.events.filter(
+                stage=Stage.PATH, need=need, kind__in=CONNECTS, service__isnull=False
+            ).values_list("service_id", flat=True)
+        )
+        published = Service.objects.filter(status=Service.Status.PUBLISHED, needs=need)
+        # A choice field cannot validate against a sliced queryset: slice the ids instead.
+        first = list(
+            published.filter(pk__in=connected).order_by("name", "id").values_list("id", flat=True)
+        )
+        rest = list(
+            published.exclude(pk__in=connected)
             .order_by("name", "id")
-            .values_list("id", flat=True)
-            .distinct()[:500]
+            .values_list("id", flat=True)[: max(MAX_SERVICE_CHOICES - len(first), 0)]
         )
+        self.connected_ids = first
         self.fields["service"].queryset = (
-            Service.objects.filter(pk__in=ids).select_related("organisation").order_by("name")
+            Service.objects.filter(pk__in=first + rest)
+            .select_related("organisation")
+            .order_by(Case(When(pk__in=first, then=0), default=1), "name", "id")
         )
-        self.fields["corrects"].queryset = referral.events.all()
+        self.fields["corrects"].queryset = (
+            referral.events.filter(stage=Stage.PATH)
+            .select_related("service", "need")
+            .order_by("-recorded_at", "-id")
+        )
+
+    @property
+    def service_groups(self) -> list[dict]:
+        """The services offered in two groups: already connected for this need, the rest."""
+        chosen = str(self["service"].value() or "")
+        label = self.fields["service"].label_from_instance
+        services = [
+            (s.pk in self.connected_ids, {"value": s.pk, "label": label(s),
+                                          "selected": str(s.pk) == chosen})
+            for s in self.fields["service"].queryset
+        ]  # fmt: skip
+        groups = [
+            ("Already referred or signposted for this need", True),
+            ("Other published services for this need", False),
+        ]
+        return [
+            {"label": text, "options": [o for c, o in services if c == connected]}
+            for text, connected in groups
+            if any(c == connected for c, _ in services)
+        ]
 
 
 class ReferralFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label="Status",
+        label="Team's decision",
         required=False,
-        choices=[("", "Any"), ("awaiting", "Awaiting an outcome"), *OutcomeEvent.Kind.choices],
+        choices=[("", "Any"), *STATUS_CHOICES],
     )
     need = forms.ModelChoiceField(
         label="Need", queryset=Need.objects.order_by("name"), to_field_name="slug", required=False
     )
     created_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
     created_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)
+
+
+def filter_by_status(queryset, status: str):
+    """The referrals in an intake state; "waiting" means no intake outcome yet."""
+    return queryset.filter(state=WAITING if status == WAITING_FILTER else status)

@@ -1,8 +1,10 @@
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from directory.serializers import AreaRefSerializer
 from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
-from signposting.models import OutcomeEvent, Referral
+from signposting.models import OutcomeEvent, Referral, ReferralNeed
+from signposting.vocabulary import Stage
 
 
 class MatchRequestSerializer(serializers.Serializer):
@@ -92,13 +94,39 @@ class ReferralCreateSerializer(serializers.Serializer):
     ethnic_group = serializers.CharField(max_length=30, required=False, allow_blank=True)
 
 
-class OutcomeCreateSerializer(serializers.Serializer):
+class _EventCreateSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=40)
-    service = serializers.IntegerField(required=False, allow_null=True)
-    need = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
     reason = serializers.CharField(max_length=40, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    corrects = serializers.IntegerField(required=False, allow_null=True)
+    corrects = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The id of the earlier event this corrects."
+    )
+
+
+class IntakeOutcomeCreateSerializer(_EventCreateSerializer):
+    """An outcome of the referral to the team: accepted, declined (reason), unable_to_contact,
+    not_eligible (reason) or closed. It names no service and no need."""
+
+    def validate(self, attrs):
+        errors = {
+            field: [
+                "an intake outcome names no "
+                f"{field}: record events about services on the need's path, "
+                "/api/v1/referrals/<id>/needs/<need>/events/"
+            ]
+            for field in ("service", "need")
+            if self.initial_data.get(field) not in (None, "")
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class PathEventCreateSerializer(_EventCreateSerializer):
+    """An event on one need's path. `service` names a published service covering the need;
+    leave it out for no_service_available."""
+
+    service = serializers.IntegerField(required=False, allow_null=True)
 
 
 class ServiceRefSerializer(serializers.Serializer):
@@ -109,6 +137,7 @@ class ServiceRefSerializer(serializers.Serializer):
 class OutcomeEventSerializer(serializers.ModelSerializer):
     service = ServiceRefSerializer(allow_null=True, read_only=True)
     need = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    label = serializers.CharField(read_only=True)
     recorded_by = serializers.CharField(source="recorded_by.get_username", read_only=True)
     corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
@@ -116,7 +145,9 @@ class OutcomeEventSerializer(serializers.ModelSerializer):
         model = OutcomeEvent
         fields = [
             "id",
+            "stage",
             "kind",
+            "label",
             "service",
             "need",
             "reason",
@@ -124,15 +155,31 @@ class OutcomeEventSerializer(serializers.ModelSerializer):
             "recorded_by",
             "recorded_at",
             "corrects",
+            "by_migration",
+            "excluded_reason",
         ]
 
 
+class PathSummarySerializer(serializers.ModelSerializer):
+    """One need of a referral and its own path's state."""
+
+    need = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = ReferralNeed
+        fields = ["need", "state", "taken_up", "unmet"]
+
+
 class ReferralSerializer(serializers.ModelSerializer):
-    """A referral and its minimal patient profile; never anything that identifies the patient."""
+    """A referral and its minimal patient profile; never anything that identifies the patient.
+
+    `state` is the intake state (empty while waiting for the team's decision); `paths` gives
+    each need's own state."""
 
     team = serializers.CharField(source="team.name", read_only=True)
     referrer = serializers.CharField(source="referrer.get_username", read_only=True)
     needs = serializers.SerializerMethodField()
+    paths = PathSummarySerializer(source="need_links", many=True, read_only=True)
     home_area = AreaRefSerializer(allow_null=True, read_only=True)
     gp_area = AreaRefSerializer(allow_null=True, read_only=True)
     work_area = AreaRefSerializer(allow_null=True, read_only=True)
@@ -154,14 +201,70 @@ class ReferralSerializer(serializers.ModelSerializer):
             "sex",
             "ethnic_group",
             "state",
+            "paths",
         ]
 
     def get_needs(self, referral) -> list[str]:
-        return sorted(need.slug for need in referral.needs.all())
+        return sorted(link.need.slug for link in referral.need_links.all())
+
+
+class PathSerializer(PathSummarySerializer):
+    """One need's path: its state and its events, oldest first."""
+
+    events = serializers.SerializerMethodField()
+
+    class Meta(PathSummarySerializer.Meta):
+        fields = [*PathSummarySerializer.Meta.fields, "events"]
+
+    @extend_schema_field(OutcomeEventSerializer(many=True))
+    def get_events(self, link) -> list[dict]:
+        events = self.context["events"]
+        mine = [e for e in events if e.stage == Stage.PATH and e.need_id == link.need_id]
+        return OutcomeEventSerializer(mine, many=True).data
 
 
 class ReferralDetailSerializer(ReferralSerializer):
+    """A referral with its intake (state and events), each need's path, every event in order,
+    and events from before the two levels that no need could be found for (`unassigned`)."""
+
+    intake = serializers.SerializerMethodField()
+    paths = serializers.SerializerMethodField()
+    unassigned = serializers.SerializerMethodField()
     events = OutcomeEventSerializer(many=True, read_only=True)
 
     class Meta(ReferralSerializer.Meta):
-        fields = [*ReferralSerializer.Meta.fields, "events"]
+        fields = [*ReferralSerializer.Meta.fields, "intake", "unassigned", "events"]
+
+    def _events(self, referral) -> list:
+        return sorted(referral.events.all(), key=lambda e: (e.recorded_at, e.id))
+
+    @extend_schema_field(
+        inline_serializer(
+            "Intake",
+            {
+                "state": serializers.CharField(),
+                "accepted": serializers.BooleanField(),
+                "events": OutcomeEventSerializer(many=True),
+            },
+        )
+    )
+    def get_intake(self, referral) -> dict:
+        events = [e for e in self._events(referral) if e.stage == Stage.INTAKE]
+        return {
+            "state": referral.state,
+            "accepted": referral.ever_accepted,
+            "events": OutcomeEventSerializer(events, many=True).data,
+        }
+
+    @extend_schema_field(PathSerializer(many=True))
+    def get_paths(self, referral) -> list[dict]:
+        links = sorted(referral.need_links.all(), key=lambda link: link.need.slug)
+        return PathSerializer(links, many=True, context={"events": self._events(referral)}).data
+
+    @extend_schema_field(OutcomeEventSerializer(many=True))
+    def get_unassigned(self, referral) -> list[dict]:
+        need_ids = {link.need_id for link in referral.need_links.all()}
+        events = [
+            e for e in self._events(referral) if e.stage == Stage.PATH and e.need_id not in need_ids
+        ]
+        return OutcomeEventSerializer(events, many=True).data

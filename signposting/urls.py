@@ -1,12 +1,17 @@
 from django.urls import path
 
-from signposting import dashboard, views
+from signposting import dashboard, referral_views, views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
     path("reports/", dashboard.dashboard, name="dashboard"),
-    path("referrals/", views.referral_list, name="referral-list"),
+    path("referrals/", referral_views.referral_list, name="referral-list"),
     path("referrals/record/", views.record_referral, name="referral-record"),
-    path("referrals/<int:pk>/", views.referral_detail, name="referral-detail"),
-    path("referrals/<int:pk>/outcomes/", views.add_outcome, name="referral-add-outcome"),
+    path("referrals/<int:pk>/", referral_views.referral_detail, name="referral-detail"),
+    path("referrals/<int:pk>/intake/", referral_views.record_intake, name="referral-record-intake"),
+    path(
+        "referrals/<int:pk>/needs/<slug:need>/events/",
+        referral_views.record_path,
+        name="referral-record-path-event",
+    ),
 ]

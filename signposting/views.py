@@ -1,11 +1,9 @@
-"""Pages for link workers and clinicians: search, record a referral, the team's referrals."""
+"""Pages for link workers and clinicians: search, and record a referral from the results."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -16,12 +14,10 @@ from signposting.actions import (
     create_referral_from,
     record_intake_outcome,
     record_path_event,
-    visible_referrals,
 )
-from signposting.forms import OutcomeForm, RecordReferralForm, ReferralFilterForm, SearchForm
+from signposting.forms import RECORD_KINDS, RecordReferralForm, SearchForm
 from signposting.matching import MatchError, match
-from signposting.models import OutcomeEvent
-from signposting.vocabulary import INTAKE_KINDS, INTAKE_STATE_LABELS, WAITING
+from signposting.vocabulary import PATH_LABELS, Kind
 
 GROUPS = [
     (Verdict.ELIGIBLE, "can-use", "Can use"),
@@ -67,6 +63,7 @@ def search(request):
                     {
                         "match": m,
                         "needs": [result.need_names[n] for n in m.matched_need_ids],
+                        "need_slugs": [result.need_slugs[n] for n in m.matched_need_ids],
                         "route": Service.ReferralRoute(m.entry.referral_route).label,
                     }
                     for m in result.results
@@ -97,149 +94,68 @@ def _carried(form) -> list[tuple[str, str]]:
 @permission_required("signposting.add_referral", raise_exception=True)
 @require_POST
 def record_referral(request):
-    """Confirm and save a referral from the search results, with its first outcome."""
+    """Confirm and save a referral from the search results: the team's decision and the first
+    event on the path of the one need the service (or "no suitable service") is about."""
     form = RecordReferralForm(request.POST)
     service = None
-    if request.POST.get("service"):
+    if request.POST.get("service", "").isdigit():
         service = (
             Service.objects.filter(pk=request.POST["service"])
             .select_related("organisation")
             .first()
         )
-    need = Need.objects.filter(slug=request.POST.get("need", "")).first()
+    # The patient's needs this step can be about: those the service covers, if there is one.
+    choices = Need.objects.filter(slug__in=request.POST.getlist("needs")).order_by("name")
+    if service is not None:
+        choices = choices.filter(pk__in=service.needs.values("pk"))
+    choices = list(choices)
+    need = next((n for n in choices if n.slug == request.POST.get("need")), None)
+    if need is None and len(choices) == 1:
+        need = choices[0]
     if "confirm" in request.POST and form.is_valid():
-        data = form.cleaned_data
         try:
-            referral = _save_referral(request.user, data, service, need)
+            referral = _save_referral(request.user, form.cleaned_data, service, need)
         except MatchError as exc:
             form.add_match_errors(exc)
         except TeamlessUser as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "The referral and its outcome were recorded.")
+            messages.success(request, "The referral was recorded.")
             return redirect(referral)
     elif "confirm" not in request.POST:
         form.errors.clear()  # the first view of the step: no errors yet
     return render(
         request,
         "signposting/record.html",
-        {"form": form, "service": service, "need": need, "carried": _carried(form)},
+        {
+            "form": form,
+            "service": service,
+            "need": need,
+            "need_choices": choices,
+            "kinds": [
+                (kind.value, PATH_LABELS[kind])
+                for kind in RECORD_KINDS
+                if (kind == Kind.NO_SERVICE_AVAILABLE) == (service is None)
+            ],
+            "carried": _carried(form),
+            "confirmed": "confirm" in request.POST,
+        },
     )
 
 
 def _save_referral(user, data, service, need):
+    """Create the referral, its intake outcome if decided, and the event on its need, or
+    nothing (one transaction)."""
     with transaction.atomic():
         referral = create_referral_from(user, data)
-        if need is None and service is not None:
-            need = service.needs.filter(referrals=referral).order_by("name").first()
+        if data.get("intake"):
+            record_intake_outcome(referral=referral, recorded_by=user, kind=data["intake"])
         record_path_event(
             referral=referral,
             recorded_by=user,
             need=need,
             kind=data["kind"],
-            service=service if data["kind"] != OutcomeEvent.Kind.NO_SERVICE_AVAILABLE else None,
+            service=service,
             note=data.get("note", ""),
         )
     return referral
-
-
-@never_cache
-@login_required
-@permission_required("signposting.view_referral", raise_exception=True)
-def referral_list(request):
-    form = ReferralFilterForm(request.GET or None)
-    referrals = visible_referrals(request.user).select_related("home_area", "gp_area")
-    referrals = referrals.prefetch_related("needs")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["status"] == "awaiting":
-            referrals = referrals.filter(state=WAITING)
-        elif data["status"]:
-            referrals = referrals.filter(state=data["status"])
-        if data["need"]:
-            referrals = referrals.filter(needs=data["need"])
-        if data["created_from"]:
-            referrals = referrals.filter(created_at__date__gte=data["created_from"])
-        if data["created_to"]:
-            referrals = referrals.filter(created_at__date__lte=data["created_to"])
-    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    rows = [
-        {
-            "referral": r,
-            "days": (today - timezone.localtime(r.created_at).date()).days,
-            "awaiting": r.state == WAITING,
-            "state_label": INTAKE_STATE_LABELS.get(r.state, r.state),
-        }
-        for r in page
-    ]
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "signposting/referral_list.html",
-        {"form": form, "rows": rows, "page": page, "query_string": params.urlencode()},
-    )
-
-
-@never_cache
-@login_required
-@permission_required("signposting.view_referral", raise_exception=True)
-def referral_detail(request, pk: int):
-    referral = get_object_or_404(
-        visible_referrals(request.user).select_related("home_area", "gp_area", "team"),
-        pk=pk,
-    )
-    form = OutcomeForm(referral=referral)
-    events = referral.events.select_related("service", "need", "recorded_by", "corrects")
-    return render(
-        request,
-        "signposting/referral_detail.html",
-        {"referral": referral, "events": events, "form": form},
-    )
-
-
-@never_cache
-@login_required
-@permission_required("signposting.add_outcomeevent", raise_exception=True)
-@require_POST
-def add_outcome(request, pk: int):
-    referral = get_object_or_404(visible_referrals(request.user), pk=pk)
-    form = OutcomeForm(request.POST, referral=referral)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["kind"] in INTAKE_KINDS and not (data["service"] or data["need"]):
-                record_intake_outcome(
-                    referral=referral,
-                    recorded_by=request.user,
-                    kind=data["kind"],
-                    reason=data["reason"],
-                    note=data["note"],
-                    corrects=data["corrects"],
-                )
-            else:
-                record_path_event(
-                    referral=referral,
-                    recorded_by=request.user,
-                    kind=data["kind"],
-                    service=data["service"],
-                    need=data["need"],
-                    reason=data["reason"],
-                    note=data["note"],
-                    corrects=data["corrects"],
-                )
-        except MatchError as exc:
-            for name, problems in exc.errors.items():
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
-        else:
-            messages.success(request, "Outcome recorded.")
-            return redirect(referral)
-    events = referral.events.select_related("service", "need", "recorded_by", "corrects")
-    return render(
-        request,
-        "signposting/referral_detail.html",
-        {"referral": referral, "events": events, "form": form},
-        status=400,
-    )

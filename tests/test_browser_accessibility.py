@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page
 
-from signposting.actions import create_referral, record_outcome
+from directory.models import Need
+from signposting.actions import create_referral, record_path_event
 from signposting.models import Membership, Team
 
 from .factories import make_service
@@ -48,7 +49,13 @@ def test_the_pages_have_no_accessibility_violations(
     referral = create_referral(
         referrer=worker, source="ward", home_postcode="SM2 6AA", needs=["isolation"]
     )
-    record_outcome(referral=referral, recorded_by=worker, kind="referred", service=service)
+    record_path_event(
+        referral=referral,
+        recorded_by=worker,
+        need=Need.objects.get(slug="isolation"),
+        kind="referred",
+        service=service,
+    )
 
     problems = {}
     for path in ["/", "/services/", f"/services/{service.pk}/", "/postcodes/?postcode=SM1+1AA"]:

@@ -17,7 +17,7 @@ def sign_in(page: Page, url: str, username: str, password: str) -> None:
 
 
 @pytest.mark.parametrize("role", ["Link worker", "Clinician"])
-def test_search_refer_record_and_see_the_timeline(
+def test_search_refer_record_both_levels_and_see_each_path(
     page: Page, live_server, geography, django_user_model, role
 ):
     team = Team.objects.create(name="Epsom and St Helier pain clinic", funding_area_id="QWE")
@@ -34,25 +34,46 @@ def test_search_refer_record_and_see_the_timeline(
     page.get_by_label("Patient's home postcode").fill("SM2 6AA")
     page.get_by_label("GP's borough").select_option(label="Sutton")
     page.get_by_label("Loneliness and isolation").check()
+    page.get_by_label("Bereavement").check()
     page.get_by_role("button", name="Find services").click()
     page.get_by_role("button", name="Record a referral to Sutton befriending").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Record the referral")
+    expect(page.locator("#record-need")).to_have_text("Loneliness and isolation")
     page.get_by_label("Where the referral came from").select_option(label="Ward")
+    page.get_by_label("Accepted by the team").check()
     page.get_by_role("button", name="Save referral").click()
-    expect(page.locator("#timeline")).to_contain_text("Referred: Sutton befriending")
+    expect(page.locator("#intake-state")).to_have_text("Accepted by the team")
+    expect(page.locator("#need-isolation-timeline")).to_contain_text(
+        "Referred to the service: Sutton befriending"
+    )
+    expect(page.locator("#need-bereavement-state")).to_have_text("Nothing recorded yet")
 
-    page.get_by_label("Outcome").select_option(label="Accepted")
-    page.get_by_label("Service", exact=True).select_option(
+    # The befriending service takes the patient on; the reasons follow the outcome chosen.
+    isolation = page.locator("#need-isolation")
+    isolation.get_by_label("What happened").select_option(label="Accepted by the service")
+    isolation.get_by_label("Service", exact=True).select_option(
         label="Sutton befriending (Test Befrienders (demo))"
     )
-    page.get_by_role("button", name="Add outcome").click()
-    expect(page.locator("#timeline")).to_contain_text("Accepted: Sutton befriending")
-    expect(page.locator("#current-state")).to_have_text("Accepted")
-    referral_url = page.url
+    isolation.get_by_role("button", name="Add to loneliness and isolation").click()
+    expect(page.locator("#need-isolation-state")).to_have_text("Accepted by the service")
+
+    # There is no bereavement service: recorded on that need only.
+    bereavement = page.locator("#need-bereavement")
+    bereavement.get_by_label("What happened").select_option(
+        label="No service available for this need"
+    )
+    bereavement.get_by_role("button", name="Add to bereavement").click()
+    expect(page.locator("#need-bereavement-state")).to_have_text(
+        "No service available for this need"
+    )
+    expect(page.locator("#need-isolation-state")).to_have_text("Accepted by the service")
+    expect(page.locator("#intake-state")).to_have_text("Accepted by the team")
+    referral_url = page.url.split("#")[0]
 
     page.get_by_role("link", name="Referrals", exact=True).click()
-    expect(page.locator("#referrals")).to_contain_text("Accepted")
+    expect(page.locator("#referrals")).to_contain_text("Accepted by the team")
+    expect(page.locator("#referrals")).to_contain_text("Bereavement: no service available")
 
     # Another team sees neither the referral nor its page.
     page.get_by_role("button", name="Sign out worker").click()

@@ -147,50 +147,123 @@ def test_the_api_refuses_to_change_or_delete_events(personas, service, client, a
     assert OutcomeEvent.objects.get(pk=event.pk).kind == "referred"
 
 
-def test_the_api_creates_lists_and_appends_outcomes(personas, service):
+def test_the_api_creates_lists_and_records_both_levels(personas, service):
     api = api_for(personas["lw"])
     created = api.post(
         "/api/v1/referrals/",
         {"source": "ward", "home_postcode": "sm2 6aa", "gp_area": "E09000029", "age": 54,
-         "needs": ["isolation", "lonely"], "sex": "female"},
+         "needs": ["isolation", "lonely", "debt"], "sex": "female"},
         format="json",
     )  # fmt: skip
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["postcode_sector"] == "SM2 6"
-    assert body["needs"] == ["isolation"]
+    assert body["needs"] == ["debt", "isolation"]
     assert body["age_band"] == "18-64"
     assert body["events"] == []
-    url = f"/api/v1/referrals/{body['id']}/outcomes/"
-    outcome = api.post(url, {"kind": "referred", "service": service.pk}, format="json")
-    assert outcome.status_code == 201
-    assert outcome.json()["service"] == {"id": service.pk, "name": "Sutton befriending"}
-    listing = api.get("/api/v1/referrals/?status=referred").json()
+    assert body["intake"] == {"state": "", "accepted": False, "events": []}
+    base = f"/api/v1/referrals/{body['id']}"
+    assert api.get("/api/v1/referrals/?status=waiting").json()["count"] == 1
+    # The team's decision names no service.
+    intake = api.post(f"{base}/outcomes/", {"kind": "accepted"}, format="json")
+    assert intake.status_code == 201, intake.content
+    assert intake.json()["stage"] == "intake"
+    assert intake.json()["service"] is None
+    # Isolation: referred, then accepted by the service. Debt: no service available.
+    path = f"{base}/needs/isolation/events/"
+    referred_ = api.post(path, {"kind": "referred", "service": service.pk}, format="json")
+    assert referred_.status_code == 201, referred_.content
+    assert referred_.json()["service"] == {"id": service.pk, "name": "Sutton befriending"}
+    assert referred_.json()["need"] == "isolation"
+    assert (
+        api.post(path, {"kind": "accepted", "service": service.pk}, format="json").status_code
+        == 201
+    )
+    none = api.post(f"{base}/needs/debt/events/", {"kind": "no_service_available"}, format="json")
+    assert none.status_code == 201, none.content
+    listing = api.get("/api/v1/referrals/?status=accepted").json()
     assert [r["id"] for r in listing["results"]] == [body["id"]]
-    assert listing["results"][0]["state"] == "referred"
-    assert api.get("/api/v1/referrals/?status=completed").json()["count"] == 0
-    assert api.get("/api/v1/referrals/?need=debt").json()["count"] == 0
-    assert api.get("/api/v1/referrals/?status=awaiting").json()["count"] == 1
-    detail = api.get(f"/api/v1/referrals/{body['id']}/").json()
-    assert [e["kind"] for e in detail["events"]] == ["referred"]
+    assert listing["results"][0]["state"] == "accepted"
+    assert sorted(listing["results"][0]["paths"], key=lambda p: p["need"]) == [
+        {"need": "debt", "state": "no_service_available", "taken_up": False, "unmet": True},
+        {"need": "isolation", "state": "accepted", "taken_up": True, "unmet": False},
+    ]
+    assert api.get("/api/v1/referrals/?status=declined").json()["count"] == 0
+    assert api.get("/api/v1/referrals/?status=waiting").json()["count"] == 0
+    assert api.get("/api/v1/referrals/?need=housing").json()["count"] == 0
+    detail = api.get(f"{base}/").json()
+    assert detail["intake"]["state"] == "accepted"
+    assert [e["kind"] for e in detail["intake"]["events"]] == ["accepted"]
+    paths = {p["need"]: p for p in detail["paths"]}
+    assert [e["kind"] for e in paths["isolation"]["events"]] == ["referred", "accepted"]
+    assert [e["kind"] for e in paths["debt"]["events"]] == ["no_service_available"]
+    assert paths["debt"]["unmet"] and not paths["isolation"]["unmet"]
+    assert [e["kind"] for e in api.get(f"{base}/outcomes/").json()] == ["accepted"]
+    one = api.get(path).json()
+    assert (one["need"], one["state"]) == ("isolation", "accepted")
+    assert [e["kind"] for e in one["events"]] == ["referred", "accepted"]
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("url", "body", "field"),
     [
-        ({"kind": "teleported", "service": 1}, "kind"),
-        ({"kind": "referred", "service": 999999}, "service"),
-        ({"kind": "no_service_available", "need": "unicorns"}, "need"),
-        ({"kind": "referred", "service": "abc"}, "service"),
+        ("outcomes", {"kind": "teleported"}, "kind"),
+        ("outcomes", {"kind": "referred"}, "kind"),
+        ("outcomes", {"kind": "accepted", "service": 1}, "service"),
+        ("outcomes", {"kind": "accepted", "need": "isolation"}, "need"),
+        ("outcomes", {"kind": "declined"}, "reason"),
+        ("outcomes", {"kind": "declined", "reason": "bereavement"}, "reason"),
+        ("outcomes", {"kind": "accepted", "corrects": 999999}, "corrects"),
+        ("needs/isolation/events", {"kind": "teleported", "service": 1}, "kind"),
+        ("needs/isolation/events", {"kind": "referred", "service": 999999}, "service"),
+        ("needs/isolation/events", {"kind": "referred", "service": "abc"}, "service"),
+        ("needs/isolation/events", {"kind": "referred"}, "service"),
+        ("needs/isolation/events", {"kind": "accepted", "service": "SERVICE"}, "service"),
+        (
+            "needs/isolation/events",
+            {"kind": "no_service_available", "service": "SERVICE"},
+            "service",
+        ),
+        ("needs/isolation/events", {"kind": "declined_by_patient", "service": "SERVICE"}, "reason"),
+        ("needs/isolation/events", {"kind": "closed"}, "kind"),
     ],
 )
-def test_a_bad_outcome_is_a_400_and_stores_nothing(personas, service, body, field):
+def test_a_bad_event_is_a_400_naming_the_field_and_stores_nothing(
+    personas, service, url, body, field
+):
+    referral = refer(personas["lw"])
+    body = {k: service.pk if v == "SERVICE" else v for k, v in body.items()}
+    response = api_for(personas["lw"]).post(
+        f"/api/v1/referrals/{referral.pk}/{url}/", body, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert referral.events.count() == 0
+
+
+def test_a_need_the_referral_does_not_have_is_a_404(personas, service):
     referral = refer(personas["lw"])
     response = api_for(personas["lw"]).post(
-        f"/api/v1/referrals/{referral.pk}/outcomes/", body, format="json"
+        f"/api/v1/referrals/{referral.pk}/needs/debt/events/",
+        {"kind": "no_service_available"},
+        format="json",
     )
-    assert response.status_code == 400
-    assert field in response.json()
+    assert response.status_code == 404
+    assert "not one of this referral's needs" in response.json()["detail"]
+    assert referral.events.count() == 0
+
+
+def test_accepted_by_a_draft_or_unreferred_service_is_refused_through_the_api(personas, service):
+    referral = refer(personas["lw"])
+    draft = make_service(service="Draft befriending", needs="isolation", postcode="SM1 1AA")
+    draft.status = draft.Status.DRAFT
+    draft.save()
+    api = api_for(personas["lw"])
+    path = f"/api/v1/referrals/{referral.pk}/needs/isolation/events/"
+    for target in (draft, service):
+        response = api.post(path, {"kind": "accepted", "service": target.pk}, format="json")
+        assert response.status_code == 400
+        assert "service" in response.json()
     assert referral.events.count() == 0
 
 
@@ -200,7 +273,7 @@ def test_one_team_cannot_see_or_touch_another_teams_referrals(personas, service,
     assert outsider.get("/api/v1/referrals/").json()["count"] == 0
     assert outsider.get(f"/api/v1/referrals/{referral.pk}/").status_code == 404
     response = outsider.post(
-        f"/api/v1/referrals/{referral.pk}/outcomes/",
+        f"/api/v1/referrals/{referral.pk}/needs/isolation/events/",
         {"kind": "referred", "service": service.pk},
         format="json",
     )
@@ -241,7 +314,7 @@ def test_a_superuser_can_do_everything(personas, service, admin_user):
     api = api_for(admin_user)
     assert api.get(f"/api/v1/referrals/{referral.pk}/").status_code == 200
     response = api.post(
-        f"/api/v1/referrals/{referral.pk}/outcomes/",
+        f"/api/v1/referrals/{referral.pk}/needs/isolation/events/",
         {"kind": "referred", "service": service.pk},
         format="json",
     )
@@ -295,7 +368,7 @@ def test_two_people_recording_at_once_both_keep_their_event(personas, service):
             barrier.wait()
             statuses.append(
                 client.post(
-                    f"/api/v1/referrals/{referral.pk}/outcomes/",
+                    f"/api/v1/referrals/{referral.pk}/needs/isolation/events/",
                     {"kind": kind, "service": service.pk},
                     format="json",
                 ).status_code
@@ -305,14 +378,14 @@ def test_two_people_recording_at_once_both_keep_their_event(personas, service):
 
     threads = [
         threading.Thread(target=post, args=(personas["lw"], "referred")),
-        threading.Thread(target=post, args=(personas["teammate"], "accepted")),
+        threading.Thread(target=post, args=(personas["teammate"], "signposted")),
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert statuses == [201, 201]
-    assert sorted(referral.events.values_list("kind", flat=True)) == ["accepted", "referred"]
+    assert sorted(referral.events.values_list("kind", flat=True)) == ["referred", "signposted"]
 
 
 def test_a_failed_request_leaves_nothing_half_written(personas, service):

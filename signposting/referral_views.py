@@ -1,0 +1,199 @@
+"""The team's referrals: the list, one referral's page, and the forms that add events to it.
+
+A referral's page shows the intake (the referral to the team) and one section per need with
+its own path; each form posts to its own view, which writes through signposting.actions.
+"""
+
+from collections import defaultdict
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from signposting.actions import record_intake_outcome, record_path_event, visible_referrals
+from signposting.forms import (
+    IntakeOutcomeForm,
+    PathEventForm,
+    ReferralFilterForm,
+    filter_by_status,
+)
+from signposting.matching import MatchError
+from signposting.models import ReferralNeed
+from signposting.vocabulary import INTAKE_STATE_LABELS, PATH_STATE_LABELS, WAITING, Stage
+
+
+def load_referral(view):
+    """Pass the user's own referral (by `pk`) to the view; another team's answers 404."""
+
+    @wraps(view)
+    def wrapper(request, pk: int, **kwargs):
+        referral = get_object_or_404(
+            visible_referrals(request.user).select_related("home_area", "gp_area", "team"),
+            pk=pk,
+        )
+        return view(request, referral, **kwargs)
+
+    return wrapper
+
+
+@never_cache
+@login_required
+@permission_required("signposting.view_referral", raise_exception=True)
+def referral_list(request):
+    form = ReferralFilterForm(request.GET or None)
+    referrals = visible_referrals(request.user).select_related("home_area", "gp_area")
+    referrals = referrals.prefetch_related(
+        Prefetch(
+            "need_links",
+            queryset=ReferralNeed.objects.select_related("need").order_by("need__name"),
+        )
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            referrals = filter_by_status(referrals, data["status"])
+        if data["need"]:
+            referrals = referrals.filter(needs=data["need"])
+        if data["created_from"]:
+            referrals = referrals.filter(created_at__date__gte=data["created_from"])
+        if data["created_to"]:
+            referrals = referrals.filter(created_at__date__lte=data["created_to"])
+    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        {
+            "referral": r,
+            "days": (today - timezone.localtime(r.created_at).date()).days,
+            "waiting": r.state == WAITING,
+            "state_label": INTAKE_STATE_LABELS.get(r.state, r.state),
+            "needs": [
+                {"name": link.need.name, "label": PATH_STATE_LABELS.get(link.state, link.state)}
+                for link in r.need_links.all()
+            ],
+        }
+        for r in page
+    ]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "signposting/referral_list.html",
+        {"form": form, "rows": rows, "page": page, "query_string": params.urlencode()},
+    )
+
+
+@never_cache
+@login_required
+@permission_required("signposting.view_referral", raise_exception=True)
+@load_referral
+def referral_detail(request, referral):
+    return render(request, "signposting/referral_detail.html", journey_context(referral))
+
+
+@never_cache
+@login_required
+@permission_required("signposting.add_outcomeevent", raise_exception=True)
+@require_POST
+@load_referral
+def record_intake(request, referral):
+    """Append an intake outcome (the team's decision) to the referral."""
+    form = IntakeOutcomeForm(request.POST, referral=referral)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_intake_outcome(
+                referral=referral,
+                recorded_by=request.user,
+                kind=data["kind"],
+                reason=data["reason"],
+                note=data["note"],
+                corrects=data["corrects"],
+            )
+        except MatchError as exc:
+            form.add_match_errors(exc)
+        else:
+            messages.success(request, "The team's decision was recorded.")
+            return redirect(referral)
+    context = journey_context(referral, failed=form, intake_form=form)
+    return render(request, "signposting/referral_detail.html", context, status=400)
+
+
+@never_cache
+@login_required
+@permission_required("signposting.add_outcomeevent", raise_exception=True)
+@require_POST
+@load_referral
+def record_path(request, referral, need: str):
+    """Append an event to the path of one of the referral's needs."""
+    link = get_object_or_404(referral.need_links.select_related("need"), need__slug=need)
+    form = PathEventForm(request.POST, referral=referral, need=link.need)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_path_event(
+                referral=referral,
+                recorded_by=request.user,
+                need=link.need,
+                kind=data["kind"],
+                service=data["service"],
+                reason=data["reason"],
+                note=data["note"],
+                corrects=data["corrects"],
+            )
+        except MatchError as exc:
+            form.add_match_errors(exc)
+        else:
+            messages.success(request, f"Recorded on {link.need.name.lower()}.")
+            return redirect(f"{referral.get_absolute_url()}#need-{link.need.slug}")
+    context = journey_context(referral, failed=form, path_forms={link.need_id: form})
+    return render(request, "signposting/referral_detail.html", context, status=400)
+
+
+def journey_context(referral, *, failed=None, intake_form=None, path_forms=None) -> dict:
+    """The referral page: the intake with its events and form, one section per need with its
+    path and form, and old events no need could be found for ("unassigned")."""
+    events = list(
+        referral.events.select_related("service", "need", "recorded_by").order_by(
+            "recorded_at", "id"
+        )
+    )
+    corrected_by = defaultdict(list)
+    for event in events:
+        if event.corrects_id:
+            corrected_by[event.corrects_id].append(event.pk)
+    rows = [{"event": e, "corrected_by": corrected_by.get(e.pk, [])} for e in events]
+    links = list(referral.need_links.select_related("need").order_by("need__name"))
+    need_ids = {link.need_id for link in links}
+    path_forms = path_forms or {}
+    needs = [
+        {
+            "link": link,
+            "need": link.need,
+            "label": PATH_STATE_LABELS.get(link.state, link.state),
+            "rows": [
+                r
+                for r in rows
+                if r["event"].stage == Stage.PATH and r["event"].need_id == link.need_id
+            ],
+            "form": path_forms.get(link.need_id)
+            or PathEventForm(referral=referral, need=link.need),
+        }
+        for link in links
+    ]
+    return {
+        "referral": referral,
+        "form": failed,  # the error summary's form, if a form was refused
+        "intake_label": INTAKE_STATE_LABELS.get(referral.state, referral.state),
+        "intake_rows": [r for r in rows if r["event"].stage == Stage.INTAKE],
+        "intake_form": intake_form or IntakeOutcomeForm(referral=referral),
+        "needs": needs,
+        "unassigned_rows": [
+            r for r in rows if r["event"].stage == Stage.PATH and r["event"].need_id not in need_ids
+        ],
+    }
