@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from directory.models import Need, Service
-from signposting.actions import create_referral, record_intake_outcome, record_path_event
+from signposting.actions import create_referral, record_path_event
 from signposting.models import OutcomeEvent, Referral, ReferralNeed
 
 from .factories import make_service
