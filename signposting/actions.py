@@ -14,6 +14,7 @@ from signposting.index import current_index
 from signposting.journey import intake_state, path_states
 from signposting.matching import MatchError, MatchQuery, resolve_patient
 from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
+from signposting.references import unused_reference
 from signposting.vocabulary import (
     CONNECTS,
     FOLLOWS_REFERRAL,
@@ -102,6 +103,7 @@ def create_referral(
         sex=sex,
         ethnic_group=ethnic_group,
         record_key=secrets.randbelow(256),
+        reference=unused_reference(lambda ref: Referral.objects.filter(reference=ref).exists()),
     )
     referral.needs.set(
         resolved.need_ids,

@@ -20,6 +20,7 @@ from directory.demo import DELIBERATE_GAPS
 from directory.models import Area, Need, Postcode, Service
 from signposting.actions import age_band, refresh_states
 from signposting.models import Membership, OutcomeEvent, Referral, ReferralNeed, Team
+from signposting.references import unused_reference
 from signposting.vocabulary import Kind, Stage
 
 DEMO_PASSWORD = "signpost-demo-2026"  # noqa: S105 - printed for the demo, never in production
@@ -120,6 +121,7 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
         services_by_need.setdefault(need_id, []).append(service_id)
 
     referrals, plans = [], []
+    references = set(Referral.objects.exclude(reference=None).values_list("reference", flat=True))
     for _ in range(count):
         team = rng.choice(teams)
         out_of_area = rng.random() < 0.08
@@ -143,8 +145,10 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
                 sex=rng.choices(["female", "male", ""], [70, 25, 5])[0],
                 ethnic_group=rng.choice(["asian_or_black", "white", "white", "other_or_mixed", ""]),
                 record_key=key,
+                reference=unused_reference(references),
             )
         )
+        references.add(referrals[-1].reference)
         plans.append((chosen, out_of_area and gp not in HOME_AREAS))
     Referral.objects.bulk_create(referrals, batch_size=1000)
 

@@ -18,6 +18,9 @@ from signposting.vocabulary import (
     WAITING,
     Kind,
     Reason,
+    SessionDnaReason,
+    SessionMode,
+    SessionStatus,
     Stage,
     reasons_for,
 )
@@ -327,3 +330,38 @@ class ReferralFilterForm(forms.Form):
 def filter_by_status(queryset, status: str):
     """The referrals in an intake state; "waiting" means no intake outcome yet."""
     return queryset.filter(state=WAITING if status == WAITING_FILTER else status)
+
+
+class BookSessionForm(forms.Form):
+    """Book a session with the link worker."""
+
+    date = forms.DateField(
+        label="Date of the session",
+        help_text="For example, 2026-12-14",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    mode = forms.ChoiceField(label="How it is delivered", choices=SessionMode.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="book", **kwargs)
+
+    add_match_errors = JourneyEventForm.add_match_errors
+
+
+class SessionOutcomeForm(forms.Form):
+    """What happened to a booked session."""
+
+    status = forms.ChoiceField(label="What happened", choices=SessionStatus.choices)
+    dna_reason = forms.ChoiceField(
+        label="If they did not attend, why",
+        choices=[("", "Not applicable"), *SessionDnaReason.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, prefix=f"session-{session.pk}", **kwargs)
+        self.session = session
+        if not self.is_bound:
+            self.initial = {"status": session.status, "dna_reason": session.dna_reason}
+
+    add_match_errors = JourneyEventForm.add_match_errors

@@ -4,7 +4,15 @@ from django.conf import settings
 from django.db import models
 
 from directory.models import Area, Need, Service
-from signposting.vocabulary import Kind, Reason, Stage, label
+from signposting.vocabulary import (
+    Kind,
+    Reason,
+    SessionDnaReason,
+    SessionMode,
+    SessionStatus,
+    Stage,
+    label,
+)
 
 
 class Team(models.Model):
@@ -95,6 +103,9 @@ class Referral(models.Model):
     # A random key fixed at creation, for disclosure control (signposting.reports.disclosure):
     # the same records always get the same rounding in every table and every query.
     record_key = models.PositiveSmallIntegerField(default=0)
+    # A short random reference the team copies into the patient's own GP record, to find this
+    # referral again (never typed by a person, never shown outside the team): docs/recording.md.
+    reference = models.CharField(max_length=12, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -222,3 +233,97 @@ class OutcomeEvent(models.Model):
     @property
     def label(self) -> str:
         return label(self.stage, self.kind)
+
+
+class Session(models.Model):
+    """A session with the link worker: booked, then attended, did not attend or cancelled.
+
+    Unlike outcome events, a session's status is updated as it happens (booked, then attended);
+    the team, month and record key are copied from the referral for reports."""
+
+    Mode = SessionMode
+    Status = SessionStatus
+    DnaReason = SessionDnaReason
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="sessions")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(help_text="The referral's date (for reports)")
+    record_key = models.PositiveSmallIntegerField(default=0)
+    date = models.DateField()
+    mode = models.CharField(max_length=12, choices=SessionMode.choices)
+    status = models.CharField(
+        max_length=16, choices=SessionStatus.choices, default=SessionStatus.BOOKED
+    )
+    dna_reason = models.CharField(max_length=16, choices=SessionDnaReason.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["team", "created_at"])]
+
+    def __str__(self):
+        return f"Session {self.date} ({self.get_status_display()})"
+
+
+class MeasureRecord(models.Model):
+    """One outcome measure taken at baseline or follow-up, scored by signposting.measures.
+
+    `scores` holds the item scores by item name (for MYCaW: concern_1, concern_2, wellbeing);
+    the concerns' categories are kept, never the patient's own words."""
+
+    class Measure(models.TextChoices):
+        MYCAW = "mycaw", "MYCaW"
+        PSEQ = "pseq", "Pain Self-Efficacy Questionnaire"
+        ONS4 = "ons4", "ONS4 personal wellbeing"
+
+    class Timepoint(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        FOLLOW_UP = "follow_up", "Follow-up"
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="measures")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(help_text="The referral's date (for reports)")
+    record_key = models.PositiveSmallIntegerField(default=0)
+    measure = models.CharField(max_length=8, choices=Measure.choices)
+    timepoint = models.CharField(max_length=10, choices=Timepoint.choices)
+    taken_on = models.DateField()
+    scores = models.JSONField()
+    total = models.PositiveSmallIntegerField(null=True, blank=True)
+    concern_1_category = models.CharField(max_length=32, blank=True)
+    concern_2_category = models.CharField(max_length=32, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["measure", "timepoint"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "measure", "timepoint"], name="one_measure_per_timepoint"
+            )
+        ]
+        indexes = [models.Index(fields=["team", "measure", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_measure_display()} {self.get_timepoint_display()}"
+
+
+class FeedbackResponse(models.Model):
+    """A patient's anonymous answers: team and month only, never linked to a referral."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="feedback")
+    month = models.DateField(help_text="The first day of the month it was given")
+    answers = models.JSONField(help_text="Question name to answer name (vocabulary)")
+    strategies = models.JSONField(default=list)
+    recommend = models.CharField(max_length=16, blank=True)
+    record_key = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "month"])]
+
+    def __str__(self):
+        return f"Feedback for {self.team} ({self.month:%B %Y})"

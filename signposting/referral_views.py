@@ -17,15 +17,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from signposting.actions import record_intake_outcome, record_path_event, visible_referrals
+from signposting.engagement import book_session, record_session
 from signposting.forms import (
+    BookSessionForm,
     IntakeOutcomeForm,
     PathEventForm,
     ReferralFilterForm,
+    SessionOutcomeForm,
     filter_by_status,
 )
 from signposting.matching import MatchError
 from signposting.models import ReferralNeed
-from signposting.vocabulary import INTAKE_STATE_LABELS, PATH_STATE_LABELS, WAITING, Stage
+from signposting.vocabulary import (
+    INTAKE_STATE_LABELS,
+    PATH_STATE_LABELS,
+    WAITING,
+    Stage,
+    snomed_for,
+)
 
 
 def load_referral(view):
@@ -155,7 +164,57 @@ def record_path(request, referral, need: str):
     return render(request, "signposting/referral_detail.html", context, status=400)
 
 
-def journey_context(referral, *, failed=None, intake_form=None, path_forms=None) -> dict:
+@never_cache
+@login_required
+@permission_required("signposting.add_outcomeevent", raise_exception=True)
+@require_POST
+@load_referral
+def book(request, referral):
+    """Book a session with the link worker."""
+    form = BookSessionForm(request.POST)
+    if form.is_valid():
+        try:
+            session = book_session(referral=referral, recorded_by=request.user, **form.cleaned_data)
+        except MatchError as exc:
+            form.add_match_errors(exc)
+        else:
+            messages.success(request, f"Session booked for {session.date:%-d %B %Y}.")
+            return redirect(f"{referral.get_absolute_url()}#sessions")
+    context = journey_context(referral, failed=form, book_form=form)
+    return render(request, "signposting/referral_detail.html", context, status=400)
+
+
+@never_cache
+@login_required
+@permission_required("signposting.add_outcomeevent", raise_exception=True)
+@require_POST
+@load_referral
+def session_outcome(request, referral, session: int):
+    """Record what happened to a booked session."""
+    session = get_object_or_404(referral.sessions, pk=session)
+    form = SessionOutcomeForm(request.POST, session=session)
+    if form.is_valid():
+        try:
+            record_session(session=session, recorded_by=request.user, **form.cleaned_data)
+        except MatchError as exc:
+            form.add_match_errors(exc)
+        else:
+            messages.success(request, f"Session of {session.date:%-d %B %Y} recorded.")
+            return redirect(f"{referral.get_absolute_url()}#sessions")
+    context = journey_context(referral, failed=form, session_forms={session.pk: form})
+    return render(request, "signposting/referral_detail.html", context, status=400)
+
+
+def journey_context(
+    referral,
+    *,
+    failed=None,
+    intake_form=None,
+    path_forms=None,
+    book_form=None,
+    session_forms=None,
+    measure_forms=None,
+) -> dict:
     """The referral page: the intake with its events and form, one section per need with its
     path and form, and old events no need could be found for ("unassigned")."""
     events = list(
@@ -186,8 +245,17 @@ def journey_context(referral, *, failed=None, intake_form=None, path_forms=None)
         }
         for link in links
     ]
+    session_forms = session_forms or {}
+    sessions = [
+        {"session": s, "form": session_forms.get(s.pk) or SessionOutcomeForm(session=s)}
+        for s in referral.sessions.all()
+    ]
     return {
         "referral": referral,
+        "snomed": snomed_for(referral.state),
+        "sessions": sessions,
+        "book_form": book_form or BookSessionForm(),
+        **measures_context(referral, measure_forms or {}),
         "form": failed,  # the error summary's form, if a form was refused
         "intake_label": INTAKE_STATE_LABELS.get(referral.state, referral.state),
         "intake_rows": [r for r in rows if r["event"].stage == Stage.INTAKE],
@@ -197,3 +265,8 @@ def journey_context(referral, *, failed=None, intake_form=None, path_forms=None)
             r for r in rows if r["event"].stage == Stage.PATH and r["event"].need_id not in need_ids
         ],
     }
+
+
+def measures_context(referral, forms: dict) -> dict:
+    """The referral's outcome measures and the forms to record them (filled in later)."""
+    return {}

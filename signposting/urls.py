@@ -14,4 +14,10 @@ urlpatterns = [
         referral_views.record_path,
         name="referral-record-path-event",
     ),
+    path("referrals/<int:pk>/sessions/", referral_views.book, name="referral-book-session"),
+    path(
+        "referrals/<int:pk>/sessions/<int:session>/",
+        referral_views.session_outcome,
+        name="referral-session-outcome",
+    ),
 ]

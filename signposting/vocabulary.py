@@ -144,3 +144,82 @@ def label(stage: str, kind: str) -> str:
 
 def reasons_for(stage: str, kind: str) -> tuple[str, ...]:
     return REASONS_FOR.get((stage, kind), ())
+
+
+# SNOMED CT concepts a team codes in the GP record for the referral's intake outcome.
+SNOMED_FOR_INTAKE = {
+    Kind.ACCEPTED: ("871731000000106", "Referral to social prescribing service"),
+    Kind.DECLINED: ("871711000000103", "Social prescribing declined"),
+}
+
+
+def snomed_for(intake_state: str) -> tuple[str, str] | None:
+    """The SNOMED CT concept (code, term) for a referral's intake state, where one exists."""
+    return SNOMED_FOR_INTAKE.get(intake_state)
+
+
+# Sessions with the link worker (seed 001, 4.1.1.4 and 4.1.2.4).
+class SessionMode(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    REMOTE = "remote", "Phone or video"
+
+
+class SessionStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class SessionDnaReason(models.TextChoices):
+    AWAY = "away", "Away or abroad"
+    BEREAVEMENT = "bereavement", "Bereavement"
+    TOO_UNWELL = "too_unwell", "Too unwell"
+    OTHER = "other", "Other"
+
+
+# Patient feedback: the evaluation's satisfaction survey (Table 7), the strategies patients found
+# helpful (Table 8) and the friends-and-family question it recommends. Short wording of our own.
+SATISFACTION = (
+    ("extremely_satisfied", "Extremely satisfied"),
+    ("mostly_satisfied", "Mostly satisfied"),
+    ("neither", "Neither satisfied nor dissatisfied"),
+    ("mostly_dissatisfied", "Mostly dissatisfied"),
+    ("extremely_dissatisfied", "Extremely dissatisfied"),
+)
+EXPERIENCE = (
+    ("extremely_positive", "Extremely positive"),
+    ("mostly_positive", "Mostly positive"),
+    ("neither", "Neither positive nor negative"),
+    ("mostly_negative", "Mostly negative"),
+    ("extremely_negative", "Extremely negative"),
+)
+FEEDBACK_QUESTIONS = {
+    "information": ("The information you had before your first session", SATISFACTION),
+    "sessions": ("The sessions", SATISFACTION),
+    "skills": (
+        "Whether the person you saw had the skills to help with your concerns",
+        SATISFACTION,
+    ),
+    "treated": ("How you were treated", SATISFACTION),
+    "overall": ("Your overall experience of the service", EXPERIENCE),
+}
+RECOMMEND = (
+    ("very_likely", "Very likely"),
+    ("likely", "Likely"),
+    ("neither", "Neither likely nor unlikely"),
+    ("unlikely", "Unlikely"),
+    ("very_unlikely", "Very unlikely"),
+    ("dont_know", "Don't know"),
+)
+RECOMMEND_QUESTION = "Would you recommend this service to friends and family if they needed it?"
+STRATEGIES = {
+    "goal_setting": "Goal setting plans",
+    "signposting": "Signposting to other organisations",
+    "diaries": "Diaries or journals",
+    "homework": "Homework",
+    "links": "Links to websites or podcasts",
+    "schedules": "Schedules or timetables",
+    "further_reading": "Suggestions for further reading",
+    "information_sheets": "Information sheets",
+}
