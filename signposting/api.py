@@ -34,7 +34,7 @@ from signposting.serializers import (
     ReferralSerializer,
     result_json,
 )
-from signposting.vocabulary import Stage
+from signposting.vocabulary import PATH_KINDS, Stage
 
 
 class MatchView(APIView):
@@ -243,11 +243,17 @@ class ReferralViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         corrects = _corrected(referral, data)
-        service = None
+        service, errors = None, {}
         if data.get("service") is not None:
             service = Service.objects.filter(pk=data["service"]).first()
             if service is None:
-                raise ValidationError({"service": [f"service {data['service']} does not exist"]})
+                errors["service"] = [f"service {data['service']} does not exist"]
+        if data["kind"] not in PATH_KINDS:
+            errors["kind"] = [
+                f"'{data['kind']}' is not a path event: use one of {', '.join(sorted(PATH_KINDS))}"
+            ]
+        if errors:
+            raise ValidationError(errors)
         try:
             event = record_path_event(
                 referral=referral,
