@@ -12,9 +12,14 @@ from signposting.matching import MAX_DISTANCE_KM, MatchError, MatchQuery
 from signposting.models import OutcomeEvent, Referral
 from signposting.vocabulary import (
     CONNECTS,
+    FEEDBACK_QUESTIONS,
     INTAKE_LABELS,
     INTAKE_STATE_LABELS,
     PATH_LABELS,
+    RECOMMEND,
+    RECOMMEND_QUESTION,
+    SATISFACTION,
+    STRATEGIES,
     WAITING,
     Kind,
     Reason,
@@ -363,5 +368,41 @@ class SessionOutcomeForm(forms.Form):
         self.session = session
         if not self.is_bound:
             self.initial = {"status": session.status, "dna_reason": session.dna_reason}
+
+    add_match_errors = JourneyEventForm.add_match_errors
+
+
+class FeedbackForm(forms.Form):
+    """The patient's anonymous feedback: every question optional (one answer needed)."""
+
+    recommend = forms.ChoiceField(
+        label=RECOMMEND_QUESTION,
+        choices=RECOMMEND,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    strategies = forms.MultipleChoiceField(
+        label="Which of these did you find helpful in your sessions?",
+        help_text="Tick all that apply.",
+        choices=list(STRATEGIES.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (text, answers) in FEEDBACK_QUESTIONS.items():
+            self.fields[name] = forms.ChoiceField(
+                label=f"How satisfied were you with: {text.lower()}?"
+                if answers is SATISFACTION
+                else f"How was {text.lower()}?",
+                choices=answers,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        self.order_fields([*FEEDBACK_QUESTIONS, "strategies", "recommend"])
+
+    def answers(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name) or "" for name in FEEDBACK_QUESTIONS}
 
     add_match_errors = JourneyEventForm.add_match_errors

@@ -4,6 +4,7 @@ A referral's page shows the intake (the referral to the team) and one section pe
 its own path; each form posts to its own view, which writes through signposting.actions.
 """
 
+import csv
 from collections import defaultdict
 from functools import wraps
 
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -27,7 +29,7 @@ from signposting.forms import (
     filter_by_status,
 )
 from signposting.matching import MatchError
-from signposting.models import ReferralNeed
+from signposting.models import OutcomeEvent, ReferralNeed
 from signposting.vocabulary import (
     INTAKE_STATE_LABELS,
     PATH_STATE_LABELS,
@@ -270,3 +272,59 @@ def journey_context(
 def measures_context(referral, forms: dict) -> dict:
     """The referral's outcome measures and the forms to record them (filled in later)."""
     return {}
+
+
+# A cell starting with one of these is read as a formula by spreadsheets (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value) -> str:
+    """A value as spreadsheet text: a leading formula character is escaped with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@never_cache
+@login_required
+@permission_required("signposting.view_referral", raise_exception=True)
+def referral_export(request):
+    """The team's referrals with their reference and SNOMED CT concept, to code the GP record.
+
+    Only for the team: it carries the references that link Signpost to patients' records."""
+    referrals = (
+        visible_referrals(request.user)
+        .prefetch_related(
+            Prefetch("need_links", queryset=ReferralNeed.objects.select_related("need")),
+            Prefetch(
+                "events",
+                queryset=OutcomeEvent.objects.filter(stage=Stage.INTAKE).order_by(
+                    "recorded_at", "id"
+                ),
+                to_attr="intake_events",
+            ),
+        )
+        .order_by("created_at", "id")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="referrals-for-gp-coding.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["reference", "referred_on", "team_decision", "decided_on", "snomed_code",
+         "snomed_term", "needs"]
+    )  # fmt: skip
+    for referral in referrals.iterator(chunk_size=2000):
+        concept = snomed_for(referral.state) or ("", "")
+        decided = [e for e in referral.intake_events if e.kind == referral.state]
+        writer.writerow(
+            text_cell(value)
+            for value in (
+                referral.reference or "",
+                timezone.localtime(referral.created_at).date().isoformat(),
+                INTAKE_STATE_LABELS.get(referral.state, referral.state),
+                timezone.localtime(decided[-1].recorded_at).date().isoformat() if decided else "",
+                concept[0],
+                concept[1],
+                "; ".join(sorted(link.need.name for link in referral.need_links.all())),
+            )
+        )
+    return response

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from signposting import dashboard, referral_views, views
+from signposting import dashboard, feedback_views, referral_views, views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
     path("reports/", dashboard.dashboard, name="dashboard"),
     path("referrals/", referral_views.referral_list, name="referral-list"),
+    path("referrals/export.csv", referral_views.referral_export, name="referral-export"),
     path("referrals/record/", views.record_referral, name="referral-record"),
     path("referrals/<int:pk>/", referral_views.referral_detail, name="referral-detail"),
     path("referrals/<int:pk>/intake/", referral_views.record_intake, name="referral-record-intake"),
@@ -20,4 +21,7 @@ urlpatterns = [
         referral_views.session_outcome,
         name="referral-session-outcome",
     ),
+    path("team/feedback/", feedback_views.team_feedback, name="team-feedback"),
+    path("feedback/<str:token>/", feedback_views.give_feedback, name="feedback-give"),
+    path("feedback/<str:token>/print/", feedback_views.feedback_print, name="feedback-print"),
 ]

@@ -163,3 +163,26 @@ def test_the_page_shows_the_reference_and_the_snomed_code(client, personas, refe
         referral=referral, recorded_by=personas["lw"], kind="declined", reason="not_ready"
     )
     assert "871711000000103" in client.get(f"/referrals/{referral.pk}/").content.decode()
+
+
+def test_the_team_export_codes_each_referral_for_the_gp_record(client, personas, referral):
+    record_intake_outcome(referral=referral, recorded_by=personas["lw"], kind="accepted")
+    client.force_login(personas["teammate"])
+    response = client.get("/referrals/export.csv")
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("reference,referred_on,team_decision")
+    assert referral.reference in lines[1]
+    assert "871731000000106,Referral to social prescribing service" in lines[1]
+    client.force_login(personas["outsider"])
+    assert referral.reference not in client.get("/referrals/export.csv").content.decode()
+    client.force_login(personas["lead"])
+    assert client.get("/referrals/export.csv").status_code == 403
+
+
+def test_export_cells_cannot_be_formulas():
+    from signposting.referral_views import text_cell
+
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert text_cell(f"{start}HYPERLINK(1)") == f"'{start}HYPERLINK(1)"
+    assert text_cell("Loneliness") == "Loneliness"
