@@ -20,10 +20,12 @@ from signposting.actions import (
     record_path_event,
     visible_referrals,
 )
+from signposting.engagement import book_session, record_session
 from signposting.forms import STATUS_CHOICES, filter_by_status
 from signposting.matching import MatchError, match
 from signposting.models import OutcomeEvent, Referral, ReferralNeed
 from signposting.serializers import (
+    BookSessionSerializer,
     IntakeOutcomeCreateSerializer,
     MatchRequestSerializer,
     OutcomeEventSerializer,
@@ -32,6 +34,8 @@ from signposting.serializers import (
     ReferralCreateSerializer,
     ReferralDetailSerializer,
     ReferralSerializer,
+    SessionOutcomeSerializer,
+    SessionSerializer,
     result_json,
 )
 from signposting.vocabulary import PATH_KINDS, Stage
@@ -66,7 +70,7 @@ class ReferralPermission(permissions.BasePermission):
             return False
         if request.method in permissions.SAFE_METHODS:
             return user.has_perm("signposting.view_referral")
-        if getattr(view, "action", None) in ("outcomes", "path_events"):
+        if getattr(view, "action", None) in ("outcomes", "path_events", "sessions", "session"):
             return user.has_perm("signposting.add_outcomeevent")
         return user.has_perm("signposting.add_referral")
 
@@ -268,6 +272,65 @@ class ReferralViewSet(
         except MatchError as exc:
             raise ValidationError(exc.errors) from None
         return Response(OutcomeEventSerializer(event).data, status=201)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: SessionSerializer(many=True), 404: ERRORS[404]},
+        description="The referral's sessions with the link worker, by date.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=BookSessionSerializer,
+        responses={201: SessionSerializer, **ERRORS},
+        description="Book a session.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def sessions(self, request, pk=None):
+        referral = self.get_object()
+        if request.method == "GET":
+            return Response(SessionSerializer(referral.sessions.all(), many=True).data)
+        serializer = BookSessionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            session = book_session(
+                referral=referral, recorded_by=request.user, **serializer.validated_data
+            )
+        except MatchError as exc:
+            raise ValidationError(exc.errors) from None
+        return Response(SessionSerializer(session).data, status=201)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: SessionSerializer, 404: ERRORS[404]}
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        request=SessionOutcomeSerializer,
+        responses={200: SessionSerializer, **ERRORS},
+        description="Record what happened to the session (or correct it).",
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch"],
+        url_path=r"sessions/(?P<session>[0-9]+)",
+        url_name="session",
+    )
+    def session(self, request, pk=None, session=None):
+        referral = self.get_object()
+        found = referral.sessions.filter(pk=session).first()
+        if found is None:
+            raise NotFound(f"session {session} is not one of this referral's")
+        if request.method == "GET":
+            return Response(SessionSerializer(found).data)
+        serializer = SessionOutcomeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            found = record_session(
+                session=found, recorded_by=request.user, **serializer.validated_data
+            )
+        except MatchError as exc:
+            raise ValidationError(exc.errors) from None
+        return Response(SessionSerializer(found).data)
 
 
 class OutcomeEventDetail(APIView):

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from directory.serializers import AreaRefSerializer
 from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
-from signposting.models import OutcomeEvent, Referral, ReferralNeed
+from signposting.models import OutcomeEvent, Referral, ReferralNeed, Session
 from signposting.vocabulary import Stage
 
 
@@ -268,3 +268,23 @@ class ReferralDetailSerializer(ReferralSerializer):
             e for e in self._events(referral) if e.stage == Stage.PATH and e.need_id not in need_ids
         ]
         return OutcomeEventSerializer(events, many=True).data
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["id", "date", "mode", "status", "dna_reason", "updated_at"]
+
+
+class BookSessionSerializer(serializers.Serializer):
+    """Book a session: its date and how it is delivered (in_person, remote)."""
+
+    date = serializers.DateField()
+    mode = serializers.CharField(max_length=16)
+
+
+class SessionOutcomeSerializer(serializers.Serializer):
+    """What happened: attended, did_not_attend (with dna_reason), cancelled or booked."""
+
+    status = serializers.CharField(max_length=16)
+    dna_reason = serializers.CharField(max_length=16, required=False, allow_blank=True)

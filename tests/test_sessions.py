@@ -186,3 +186,28 @@ def test_export_cells_cannot_be_formulas():
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert text_cell(f"{start}HYPERLINK(1)") == f"'{start}HYPERLINK(1)"
     assert text_cell("Loneliness") == "Loneliness"
+
+
+def test_the_api_books_lists_and_records_sessions(personas, referral):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(personas["lw"])
+    base = f"/api/v1/referrals/{referral.pk}/sessions/"
+    booked = api.post(base, {"date": today().isoformat(), "mode": "remote"}, format="json")
+    assert booked.status_code == 201, booked.content
+    sid = booked.json()["id"]
+    refused = api.patch(f"{base}{sid}/", {"status": "did_not_attend"}, format="json")
+    assert refused.status_code == 400
+    assert "dna_reason" in refused.json()
+    done = api.patch(f"{base}{sid}/", {"status": "attended"}, format="json")
+    assert done.status_code == 200
+    assert [s["status"] for s in api.get(base).json()] == ["attended"]
+    assert api.post(base, {"date": "soon", "mode": "remote"}, format="json").status_code == 400
+    assert api.get(f"{base}999999/").status_code == 404
+    outsider = APIClient()
+    outsider.force_authenticate(personas["outsider"])
+    assert (
+        outsider.patch(f"{base}{sid}/", {"status": "cancelled"}, format="json").status_code == 404
+    )
+    assert Session.objects.get().status == "attended"
