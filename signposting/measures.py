@@ -18,12 +18,14 @@ patients with both (section 4.3.2.1: "at baseline amongst these patients"), SDs 
 """
 
 import math
+import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from types import MappingProxyType
 
 
 class Direction(StrEnum):
@@ -188,8 +190,8 @@ def _whole_number(value: object) -> int | None:
     # bool is an int in Python; a tick box is not a score.
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
+    if isinstance(value, numbers.Integral):  # int, and numpy's integers from pandas
+        return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
     # Floats, even 5.0, are refused: MYCaW's guide says halfway scores are not allowed, and a
@@ -347,7 +349,7 @@ def score_pseq(form: Mapping[str, object]) -> PseqScore:
         if score is not None:
             items[item] = score
     errors.raise_any()
-    return PseqScore(items, sum(items.values()))
+    return PseqScore(MappingProxyType(items), sum(items.values()))
 
 
 # --- ONS4 -----------------------------------------------------------------------------------

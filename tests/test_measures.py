@@ -175,6 +175,18 @@ def test_it_accepts_pseq_items_at_the_ends_of_the_scale(value, total):
     assert score_pseq(dict.fromkeys(PSEQ_ITEMS, value)).total == total
 
 
+def test_it_accepts_numpy_integers_as_scores():
+    score = score_pseq(dict.fromkeys(PSEQ_ITEMS, np.int64(4)))
+    assert score.total == 40
+    assert type(score.items["work"]) is int
+
+
+def test_a_scored_pseq_cannot_be_changed():
+    score = score_pseq(FULL_PSEQ)
+    with pytest.raises(TypeError):
+        score.items["work"] = 6
+
+
 @pytest.mark.parametrize("value", [-1, 7])
 def test_it_refuses_a_pseq_item_off_the_scale(value):
     errors = errors_of(score_pseq, {**FULL_PSEQ, "work": value})
