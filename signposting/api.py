@@ -20,7 +20,7 @@ from signposting.actions import (
     record_path_event,
     visible_referrals,
 )
-from signposting.engagement import book_session, record_session
+from signposting.engagement import book_session, record_measure, record_session
 from signposting.forms import STATUS_CHOICES, filter_by_status
 from signposting.matching import MatchError, match
 from signposting.models import OutcomeEvent, Referral, ReferralNeed
@@ -28,6 +28,8 @@ from signposting.serializers import (
     BookSessionSerializer,
     IntakeOutcomeCreateSerializer,
     MatchRequestSerializer,
+    MeasureCreateSerializer,
+    MeasureRecordSerializer,
     OutcomeEventSerializer,
     PathEventCreateSerializer,
     PathSerializer,
@@ -70,7 +72,13 @@ class ReferralPermission(permissions.BasePermission):
             return False
         if request.method in permissions.SAFE_METHODS:
             return user.has_perm("signposting.view_referral")
-        if getattr(view, "action", None) in ("outcomes", "path_events", "sessions", "session"):
+        if getattr(view, "action", None) in (
+            "outcomes",
+            "path_events",
+            "sessions",
+            "session",
+            "measures",
+        ):
             return user.has_perm("signposting.add_outcomeevent")
         return user.has_perm("signposting.add_referral")
 
@@ -331,6 +339,34 @@ class ReferralViewSet(
         except MatchError as exc:
             raise ValidationError(exc.errors) from None
         return Response(SessionSerializer(found).data)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: MeasureRecordSerializer(many=True), 404: ERRORS[404]},
+        description="The referral's outcome measures.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=MeasureCreateSerializer,
+        responses={201: MeasureRecordSerializer, **ERRORS},
+        description="Record an outcome measure at baseline or follow-up; a form that cannot "
+        "be scored is a 400 naming each item at fault.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def measures(self, request, pk=None):
+        referral = self.get_object()
+        if request.method == "GET":
+            return Response(MeasureRecordSerializer(referral.measures.all(), many=True).data)
+        serializer = MeasureCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            record = record_measure(
+                referral=referral, recorded_by=request.user, **serializer.validated_data
+            )
+        except MatchError as exc:
+            raise ValidationError(exc.errors) from None
+        return Response(MeasureRecordSerializer(record).data, status=201)
 
 
 class OutcomeEventDetail(APIView):

@@ -12,7 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from signposting.matching import MatchError
-from signposting.models import Referral, Session
+from signposting.measures import (
+    MYCAW_CONCERN_SLOTS,
+    MeasureError,
+    MeasureName,
+    score_mycaw,
+    score_ons4,
+    score_pseq,
+)
+from signposting.models import MeasureRecord, Referral, Session
 from signposting.vocabulary import SessionDnaReason, SessionMode, SessionStatus
 
 log = logging.getLogger(__name__)
@@ -78,3 +86,98 @@ def record_session(*, session: Session, recorded_by, status: str, dna_reason: st
     session.save(update_fields=["status", "dna_reason", "recorded_by", "updated_at"])
     log.info("session recorded session=%s status=%s", session.pk, status)
     return session
+
+
+@transaction.atomic
+def record_measure(
+    *,
+    referral: Referral,
+    recorded_by,
+    measure: str,
+    timepoint: str,
+    taken_on: dt.date,
+    scores: dict,
+) -> MeasureRecord:
+    """Score a measure (signposting.measures) and keep it; nothing is kept if it cannot be
+    scored. Recording a measure again at the same timepoint replaces the earlier scores."""
+    errors: dict[str, list[str]] = {}
+    _choice(errors, "measure", measure, MeasureRecord.Measure)
+    _choice(errors, "timepoint", timepoint, MeasureRecord.Timepoint)
+    if not isinstance(taken_on, dt.date):
+        errors["taken_on"] = ["give the date it was taken as YYYY-MM-DD"]
+    elif taken_on > timezone.localdate():
+        errors["taken_on"] = ["the date it was taken cannot be in the future"]
+    elif taken_on < timezone.localtime(referral.created_at).date():
+        errors["taken_on"] = ["the date it was taken cannot be before the referral"]
+    fields: dict = {}
+    if not isinstance(scores, dict):
+        errors["scores"] = ["give the scores as an object of item: score"]
+    elif measure in MeasureRecord.Measure.values:
+        try:
+            fields = _scored(measure, scores)
+        except MeasureError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise MatchError(errors)
+    record, created = MeasureRecord.objects.update_or_create(
+        referral=referral,
+        measure=measure,
+        timepoint=timepoint,
+        defaults={
+            "team_id": referral.team_id,
+            "created_at": referral.created_at,
+            "record_key": referral.record_key,
+            "taken_on": taken_on,
+            "recorded_by": recorded_by,
+            "recorded_at": timezone.now(),
+            **fields,
+        },
+    )
+    log.info(
+        "measure %s referral=%s measure=%s timepoint=%s",
+        "recorded" if created else "replaced",
+        referral.pk,
+        measure,
+        timepoint,
+    )
+    return record
+
+
+def _scored(measure: str, scores: dict) -> dict:
+    """The stored fields of a scored form (raises MeasureError)."""
+    if measure == MeasureName.MYCAW:
+        scored = score_mycaw(scores)
+        kept = {"concern_1": scored.concern_1.score, "wellbeing": scored.wellbeing}
+        if scored.concern_2 is not None:
+            kept["concern_2"] = scored.concern_2.score
+        return {
+            "scores": kept,
+            "total": None,
+            "concern_1_category": scored.concern_1.category,
+            "concern_2_category": scored.concern_2.category if scored.concern_2 else "",
+        }
+    if measure == MeasureName.PSEQ:
+        scored = score_pseq(scores)
+        return {"scores": dict(scored.items), "total": scored.total}
+    scored = score_ons4(scores)
+    return {"scores": scored.scores, "total": None}
+
+
+def measure_form(measure: str, flat: dict) -> dict:
+    """A measure's scores as signposting.measures reads them, from a flat form (a page's
+    concern_1_category, concern_1_score ... fields); blank fields are left out."""
+    flat = {key: value for key, value in flat.items() if value not in (None, "")}
+    if measure != MeasureName.MYCAW:
+        return flat
+    form: dict = {}
+    if "wellbeing" in flat:
+        form["wellbeing"] = flat["wellbeing"]
+    for slot in MYCAW_CONCERN_SLOTS:
+        concern = {
+            part: flat[f"{slot}_{part}"]
+            for part in ("category", "score")
+            if f"{slot}_{part}" in flat
+        }
+        if concern or slot == "concern_1":
+            form[slot] = concern
+    return form

@@ -9,7 +9,8 @@ from directory.models import (
     Service,
 )
 from signposting.matching import MAX_DISTANCE_KM, MatchError, MatchQuery
-from signposting.models import OutcomeEvent, Referral
+from signposting.measures import MEASURES, MYCAW_CATEGORIES, MeasureName
+from signposting.models import MeasureRecord, OutcomeEvent, Referral
 from signposting.vocabulary import (
     CONNECTS,
     FEEDBACK_QUESTIONS,
@@ -404,5 +405,62 @@ class FeedbackForm(forms.Form):
 
     def answers(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(name) or "" for name in FEEDBACK_QUESTIONS}
+
+    add_match_errors = JourneyEventForm.add_match_errors
+
+
+def _score_choices(scale) -> list[tuple[str, str]]:
+    choices = [("", "Not given")]
+    for score in range(scale.minimum, scale.maximum + 1):
+        text = str(score)
+        if score == scale.minimum:
+            text += f" ({scale.low_label.lower()})"
+        elif score == scale.maximum:
+            text += f" ({scale.high_label.lower()})"
+        choices.append((str(score), text))
+    return choices
+
+
+class MeasureForm(forms.Form):
+    """One outcome measure at one timepoint. Fields are optional here: the scoring module
+    (signposting.measures) says what is missing or out of range, in one place."""
+
+    timepoint = forms.ChoiceField(label="When", choices=MeasureRecord.Timepoint.choices)
+    taken_on = forms.DateField(
+        label="Date taken",
+        help_text="For example, 2026-12-14",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, measure: str, **kwargs):
+        super().__init__(*args, prefix=f"measure-{measure}", **kwargs)
+        self.measure = MEASURES[MeasureName(measure)]
+        if self.measure.slug == MeasureName.MYCAW:
+            categories = [("", "None"), *MYCAW_CATEGORIES.items()]
+            for slot, slot_label in (("concern_1", "First"), ("concern_2", "Second (optional)")):
+                self.fields[f"{slot}_category"] = forms.ChoiceField(
+                    label=f"{slot_label} concern: category", choices=categories, required=False
+                )
+                self.fields[f"{slot}_score"] = forms.ChoiceField(
+                    label=f"{slot_label} concern: how much it bothers them",
+                    choices=_score_choices(self.measure.scales[slot]),
+                    required=False,
+                )
+            self.fields["wellbeing"] = forms.ChoiceField(
+                label="Wellbeing",
+                choices=_score_choices(self.measure.scales["wellbeing"]),
+                required=False,
+            )
+        else:
+            for item, text in self.measure.items.items():
+                self.fields[item] = forms.ChoiceField(
+                    label=text,
+                    choices=_score_choices(self.measure.scales[item]),
+                    required=False,
+                )
+        self.score_fields = [name for name in self.fields if name not in ("timepoint", "taken_on")]
+
+    def scores(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.score_fields}
 
     add_match_errors = JourneyEventForm.add_match_errors

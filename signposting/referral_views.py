@@ -12,24 +12,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from signposting.actions import record_intake_outcome, record_path_event, visible_referrals
-from signposting.engagement import book_session, record_session
+from signposting.engagement import book_session, measure_form, record_measure, record_session
 from signposting.forms import (
     BookSessionForm,
     IntakeOutcomeForm,
+    MeasureForm,
     PathEventForm,
     ReferralFilterForm,
     SessionOutcomeForm,
     filter_by_status,
 )
 from signposting.matching import MatchError
-from signposting.models import OutcomeEvent, ReferralNeed
+from signposting.measures import MEASURES, MYCAW_CATEGORIES, MeasureName
+from signposting.models import MeasureRecord, OutcomeEvent, ReferralNeed
 from signposting.vocabulary import (
     INTAKE_STATE_LABELS,
     PATH_STATE_LABELS,
@@ -270,8 +272,59 @@ def journey_context(
 
 
 def measures_context(referral, forms: dict) -> dict:
-    """The referral's outcome measures and the forms to record them (filled in later)."""
-    return {}
+    """The referral's outcome measures as recorded, and a form for each measure."""
+    records = []
+    for record in referral.measures.all():
+        measure = MEASURES[MeasureName(record.measure)]
+        items = [(measure.items.get(k, k), v) for k, v in record.scores.items()]
+        if record.measure == MeasureName.MYCAW:
+            categories = {"concern_1": record.concern_1_category,
+                          "concern_2": record.concern_2_category}  # fmt: skip
+            items = [
+                (
+                    measure.items[k]
+                    + (f" ({MYCAW_CATEGORIES[categories[k]].lower()})" if k in categories else ""),
+                    v,
+                )
+                for k, v in record.scores.items()
+            ]
+        records.append({"record": record, "name": measure.short_name, "items": items})
+    return {
+        "measure_records": records,
+        "measure_forms": [
+            forms.get(slug) or MeasureForm(measure=slug) for slug in MeasureRecord.Measure.values
+        ],
+    }
+
+
+@never_cache
+@login_required
+@permission_required("signposting.add_outcomeevent", raise_exception=True)
+@require_POST
+@load_referral
+def measure(request, referral, measure: str):
+    """Record an outcome measure at baseline or follow-up."""
+    if measure not in MeasureRecord.Measure.values:
+        raise Http404("No such measure")
+    form = MeasureForm(request.POST, measure=measure)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_measure(
+                referral=referral,
+                recorded_by=request.user,
+                measure=measure,
+                timepoint=data["timepoint"],
+                taken_on=data["taken_on"],
+                scores=measure_form(measure, form.scores()),
+            )
+        except MatchError as exc:
+            form.add_match_errors(exc)
+        else:
+            messages.success(request, f"{form.measure.short_name} recorded.")
+            return redirect(f"{referral.get_absolute_url()}#measures")
+    context = journey_context(referral, failed=form, measure_forms={measure: form})
+    return render(request, "signposting/referral_detail.html", context, status=400)
 
 
 # A cell starting with one of these is read as a formula by spreadsheets (OWASP CSV injection).

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from directory.serializers import AreaRefSerializer
 from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
-from signposting.models import OutcomeEvent, Referral, ReferralNeed, Session
+from signposting.models import MeasureRecord, OutcomeEvent, Referral, ReferralNeed, Session
 from signposting.vocabulary import Stage
 
 
@@ -288,3 +288,23 @@ class SessionOutcomeSerializer(serializers.Serializer):
 
     status = serializers.CharField(max_length=16)
     dna_reason = serializers.CharField(max_length=16, required=False, allow_blank=True)
+
+
+class MeasureRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeasureRecord
+        fields = [
+            "id", "measure", "timepoint", "taken_on", "scores", "total",
+            "concern_1_category", "concern_2_category", "recorded_at",
+        ]  # fmt: skip
+
+
+class MeasureCreateSerializer(serializers.Serializer):
+    """An outcome measure: `measure` mycaw, pseq or ons4; `timepoint` baseline or follow_up;
+    `scores` {item: score}; for MYCaW {"concern_1": {"category", "score"}, "concern_2": ...,
+    "wellbeing": score}. Recording again at a timepoint replaces the earlier scores."""
+
+    measure = serializers.CharField(max_length=8)
+    timepoint = serializers.CharField(max_length=10)
+    taken_on = serializers.DateField()
+    scores = serializers.JSONField()

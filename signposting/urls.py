@@ -21,6 +21,11 @@ urlpatterns = [
         referral_views.session_outcome,
         name="referral-session-outcome",
     ),
+    path(
+        "referrals/<int:pk>/measures/<slug:measure>/",
+        referral_views.measure,
+        name="referral-record-measure",
+    ),
     path("team/feedback/", feedback_views.team_feedback, name="team-feedback"),
     path("feedback/<str:token>/", feedback_views.give_feedback, name="feedback-give"),
     path("feedback/<str:token>/print/", feedback_views.feedback_print, name="feedback-print"),
