@@ -9,18 +9,21 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from signposting.matching import MatchError
 from signposting.measures import (
+    MEASURES,
     MYCAW_CONCERN_SLOTS,
+    Direction,
     MeasureError,
     MeasureName,
     score_mycaw,
     score_ons4,
     score_pseq,
 )
-from signposting.models import MeasureRecord, Referral, Session
+from signposting.models import MeasureItem, MeasureRecord, Referral, Session
 from signposting.vocabulary import SessionDnaReason, SessionMode, SessionStatus
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,7 @@ def book_session(*, referral: Referral, recorded_by, date: dt.date, mode: str) -
         recorded_by=recorded_by,
         updated_at=timezone.now(),
     )
+    recount_sessions(referral.pk)
     log.info("session booked referral=%s session=%s", referral.pk, session.pk)
     return session
 
@@ -84,6 +88,7 @@ def record_session(*, session: Session, recorded_by, status: str, dna_reason: st
     session.status, session.dna_reason = status, dna_reason
     session.recorded_by, session.updated_at = recorded_by, timezone.now()
     session.save(update_fields=["status", "dna_reason", "recorded_by", "updated_at"])
+    recount_sessions(session.referral_id)
     log.info("session recorded session=%s status=%s", session.pk, status)
     return session
 
@@ -133,6 +138,7 @@ def record_measure(
             **fields,
         },
     )
+    refresh_measure_items(referral, measure)
     log.info(
         "measure %s referral=%s measure=%s timepoint=%s",
         "recorded" if created else "replaced",
@@ -181,3 +187,59 @@ def measure_form(measure: str, flat: dict) -> dict:
         if concern or slot == "concern_1":
             form[slot] = concern
     return form
+
+
+def recount_sessions(referral_id: int) -> None:
+    """Store the referral's session counts (booked: not cancelled; by mode: booked ones)."""
+    sessions = Session.objects.filter(referral_id=referral_id).exclude(
+        status=SessionStatus.CANCELLED
+    )
+    counts = sessions.aggregate(
+        booked=Count("pk"),
+        attended=Count("pk", filter=Q(status=SessionStatus.ATTENDED)),
+        missed=Count("pk", filter=Q(status=SessionStatus.DID_NOT_ATTEND)),
+        in_person=Count("pk", filter=Q(mode=SessionMode.IN_PERSON)),
+        remote=Count("pk", filter=Q(mode=SessionMode.REMOTE)),
+    )
+    Referral.objects.filter(pk=referral_id).update(
+        **{f"sessions_{name}": value for name, value in counts.items()}
+    )
+
+
+def item_scores(record: MeasureRecord) -> dict[str, tuple[int, str]]:
+    """The reported scores of a record: item -> (score, category)."""
+    if record.measure == MeasureName.PSEQ:
+        return {"total": (record.total, "")}
+    if record.measure == MeasureName.MYCAW:
+        categories = {"concern_1": record.concern_1_category,
+                      "concern_2": record.concern_2_category}  # fmt: skip
+        return {k: (v, categories.get(k, "")) for k, v in record.scores.items()}
+    return {k: (v, "") for k, v in record.scores.items()}
+
+
+def refresh_measure_items(referral: Referral, measure: str) -> None:
+    """Rewrite the referral's MeasureItem rows for one measure from its records."""
+    records = {
+        r.timepoint: r for r in MeasureRecord.objects.filter(referral=referral, measure=measure)
+    }
+    baseline = item_scores(records["baseline"]) if "baseline" in records else {}
+    followup = item_scores(records["follow_up"]) if "follow_up" in records else {}
+    scales = MEASURES[MeasureName(measure)].scales
+    MeasureItem.objects.filter(referral=referral, measure=measure).delete()
+    items = []
+    for item, (score, category) in baseline.items():
+        after = followup.get(item, (None, ""))[0]
+        change = None
+        if after is not None:
+            better = scales[item].better
+            moved = (after > score) - (after < score)
+            change = moved if better == Direction.HIGHER else -moved
+        items.append(
+            MeasureItem(
+                referral=referral, team_id=referral.team_id, home_area_id=referral.home_area_id,
+                gp_area_id=referral.gp_area_id, created_at=referral.created_at,
+                record_key=referral.record_key, measure=measure, item=item, category=category,
+                baseline=score, followup=after, change=change,
+            )
+        )  # fmt: skip
+    MeasureItem.objects.bulk_create(items)

@@ -106,6 +106,13 @@ class Referral(models.Model):
     # A short random reference the team copies into the patient's own GP record, to find this
     # referral again (never typed by a person, never shown outside the team): docs/recording.md.
     reference = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    # Counts of the referral's sessions (signposting.engagement keeps them), so that the
+    # sessions report is one GROUP BY on this table. Cancelled sessions count nowhere.
+    sessions_booked = models.PositiveSmallIntegerField(default=0)
+    sessions_attended = models.PositiveSmallIntegerField(default=0)
+    sessions_missed = models.PositiveSmallIntegerField(default=0)
+    sessions_in_person = models.PositiveSmallIntegerField(default=0)
+    sessions_remote = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -327,3 +334,40 @@ class FeedbackResponse(models.Model):
 
     def __str__(self):
         return f"Feedback for {self.team} ({self.month:%B %Y})"
+
+
+class MeasureItem(models.Model):
+    """One score of one measure for one referral, baseline beside follow-up: derived from
+    MeasureRecord by signposting.engagement, so that reports count changes with one GROUP BY.
+
+    Items: MYCaW concern_1, concern_2 (with the baseline's category) and wellbeing; PSEQ total;
+    ONS4's four questions."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    home_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    gp_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField()
+    record_key = models.PositiveSmallIntegerField(default=0)
+    measure = models.CharField(max_length=8)
+    item = models.CharField(max_length=24)
+    category = models.CharField(max_length=32, blank=True)
+    baseline = models.PositiveSmallIntegerField(null=True, blank=True)
+    followup = models.PositiveSmallIntegerField(null=True, blank=True)
+    # -1 worse, 0 the same, 1 better (in the measure's own direction); null without both.
+    change = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "measure", "item"], name="one_score_per_item"
+            )
+        ]
+        indexes = [models.Index(fields=["measure", "item", "created_at"])]
+
+    def __str__(self):
+        return f"{self.measure} {self.item}: {self.baseline} to {self.followup}"

@@ -134,3 +134,30 @@ def test_the_api_records_and_lists_measures(personas, referral):
     assert bad.status_code == 400
     assert "enjoyment" in bad.json()
     assert [m["total"] for m in api.get(url).json()] == [60]
+
+
+def test_each_score_is_kept_beside_its_baseline_with_its_direction(personas, referral):
+    from signposting.models import MeasureItem
+
+    lw = personas["lw"]
+    record(referral, lw, "pseq", pseq(3))
+    record(referral, lw, "pseq", pseq(4), timepoint="follow_up")
+    form = {"concern_1": {"category": "physical", "score": 5}, "wellbeing": 2}
+    record(referral, lw, "mycaw", form)
+    record(referral, lw, "mycaw", {**form, "wellbeing": 4}, timepoint="follow_up")
+    ons = {"life_satisfaction": 5, "worthwhile": 5, "happiness": 5, "anxiety": 5}
+    record(referral, lw, "ons4", ons)
+    record(referral, lw, "ons4", {**ons, "anxiety": 2, "happiness": 4}, timepoint="follow_up")
+    items = {
+        (i.measure, i.item): (i.baseline, i.followup, i.change) for i in MeasureItem.objects.all()
+    }
+    assert items == {
+        ("pseq", "total"): (30, 40, 1),
+        ("mycaw", "concern_1"): (5, 5, 0),
+        ("mycaw", "wellbeing"): (2, 4, -1),  # higher is worse on MYCaW
+        ("ons4", "life_satisfaction"): (5, 5, 0),
+        ("ons4", "worthwhile"): (5, 5, 0),
+        ("ons4", "happiness"): (5, 4, -1),
+        ("ons4", "anxiety"): (5, 2, 1),  # lower anxiety is better
+    }
+    assert MeasureItem.objects.get(item="concern_1").category == "physical"

@@ -211,3 +211,19 @@ def test_the_api_books_lists_and_records_sessions(personas, referral):
         outsider.patch(f"{base}{sid}/", {"status": "cancelled"}, format="json").status_code == 404
     )
     assert Session.objects.get().status == "attended"
+
+
+def test_the_referral_keeps_its_session_counts(personas, referral):
+    lw = personas["lw"]
+    sessions = [
+        book_session(referral=referral, recorded_by=lw, date=today(), mode=mode)
+        for mode in ("in_person", "remote", "remote", "remote")
+    ]
+    record_session(session=sessions[0], recorded_by=lw, status="attended")
+    record_session(session=sessions[1], recorded_by=lw, status="did_not_attend", dna_reason="away")
+    record_session(session=sessions[2], recorded_by=lw, status="cancelled")
+    referral.refresh_from_db()
+    assert (
+        referral.sessions_booked, referral.sessions_attended, referral.sessions_missed,
+        referral.sessions_in_person, referral.sessions_remote,
+    ) == (3, 1, 1, 1, 2)  # fmt: skip
