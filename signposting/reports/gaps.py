@@ -1,0 +1,157 @@
+"""Gaps in provision: for each borough and need, the services its residents may use against
+the demand and the unmet demand from its residents."""
+
+import math
+
+import numpy as np
+import pandas as pd
+from django.db.models import Max
+from scipy.spatial import cKDTree
+
+from directory.models import Area, DataImport, Need, Postcode
+from eligibility.engine import Patient, Place, Verdict, decide
+from signposting.index import current_index
+from signposting.reports.cells import ReportData, _fetch
+from signposting.reports.scope import Scope
+
+COVERAGE_KM = 2.0
+COLUMNS = ["borough", "need", "services_open", "demand", "unmet", "coverage_2km_percent"]
+
+
+def services_open_to_residents(index, borough: Area, need_id: int | None = None) -> np.ndarray:
+    """Positions in the index of the published, not closed services serving the borough whose
+    area rule admits people who live there (age and group rules are not known for a whole
+    borough); only those for the need, if given.
+
+    Stands in for signposting.matching.services_open_to_residents until that lands: then this
+    becomes an import, and the gap report and the matcher agree by construction.
+    """
+    reach = np.zeros(index.size, dtype=bool)
+    for code in [borough.code, borough.icb_id]:
+        if code and code in index.area_postings:
+            reach[index.area_postings[code]] = True
+    reach[index.national] = True
+    reach &= ~index.closed
+    if need_id is not None:
+        for_need = np.zeros(index.size, dtype=bool)
+        for_need[index.need_postings.get(need_id, np.array([], dtype=np.int64))] = True
+        reach &= for_need
+    place = Place(
+        borough.code,
+        borough.name,
+        borough.icb_id,
+        borough.icb.short_name if borough.icb else None,
+    )
+    resident = Patient(home=place)
+    admits = np.zeros(len(index.criteria), dtype=bool)
+    candidates = np.flatnonzero(reach)
+    for key in np.unique(index.criteria_key[candidates]).tolist():
+        area_reason = decide(index.criteria[key], resident).reasons[0]
+        admits[key] = area_reason.verdict == Verdict.ELIGIBLE
+    return candidates[admits[index.criteria_key[candidates]]]
+
+
+def gap_boroughs(scope: Scope) -> list[Area]:
+    codes = scope.codes
+    if codes is None and scope.team is not None and scope.team.funding_area_id:
+        codes = Scope(scope.start, scope.end, scope.team.funding_area).codes
+    boroughs = Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).select_related("icb")
+    if codes is not None:
+        return list(boroughs.filter(code__in=codes).order_by("name"))
+    return list(boroughs.filter(icb__isnull=False).order_by("name"))
+
+
+def gaps_report(scope: Scope, data: ReportData) -> pd.DataFrame:
+    """For each borough and need: the open services its residents may use; the demand (needs
+    referred from residents); the unmet demand (needs with no service available, or whose every
+    service answered full, declined or not eligible); and the share of the borough's postcodes
+    within 2 km of such a service delivered in person. Worst first."""
+    index = current_index()
+    cells = data.needs()
+    demand = cells.groupby(["home", "need"])["count"].sum().to_dict()
+    unmet = cells[cells["unmet"]].groupby(["home", "need"])["count"].sum().to_dict()
+    needs = list(Need.objects.order_by("name").values_list("pk", "name"))
+    rows = []
+    for borough in gap_boroughs(scope):
+        open_mask = np.zeros(index.size, dtype=bool)
+        open_mask[services_open_to_residents(index, borough)] = True
+        postcodes = _postcode_points(borough)
+        for need_id, need_name in needs:
+            postings = index.need_postings.get(need_id, np.array([], dtype=np.int64))
+            services = postings[open_mask[postings]]
+            key = (borough.code, need_id)
+            rows.append(
+                {
+                    "borough": borough.name,
+                    "need": need_name,
+                    "services_open": int(len(services)),
+                    "demand": int(demand.get(key, 0)),
+                    "unmet": int(unmet.get(key, 0)),
+                    "coverage_2km_percent": _coverage(index, services, postcodes),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    # Worst first: demand with no service at all, then the most unmet demand.
+    frame["no_service"] = (frame["services_open"] == 0) & (frame["demand"] > 0)
+    frame = frame.sort_values(
+        ["no_service", "unmet", "services_open", "demand", "coverage_2km_percent", "borough",
+         "need"],
+        ascending=[False, False, True, False, True, True, True],
+    )  # fmt: skip
+    return frame.drop(columns="no_service").reset_index(drop=True)
+
+
+class _Points:
+    """A borough's postcodes on a local flat grid in km, in a k-d tree for nearest queries.
+
+    Over a few km, an equirectangular projection at the borough's latitude is within 0.1% of
+    the geodesic distance: far inside the 2 km question being asked.
+    """
+
+    def __init__(self, lats: np.ndarray, lons: np.ndarray):
+        self.count = len(lats)
+        self.lat0 = float(np.mean(lats)) if self.count else 0.0
+        self.xy = self.project(lats, lons)
+
+    def project(self, lats, lons) -> np.ndarray:
+        ky = 111.132
+        kx = 111.320 * math.cos(math.radians(self.lat0))
+        return np.column_stack([np.asarray(lons) * kx, np.asarray(lats) * ky])
+
+
+_points_cache: dict[str, tuple[int, _Points]] = {}
+
+
+def _postcode_points(borough: Area) -> _Points:
+    """The borough's postcodes, kept per process until the next postcode load."""
+    version = DataImport.objects.filter(source="ons-postcodes").aggregate(v=Max("id"))["v"] or 0
+    cached = _points_cache.get(borough.code)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rows = np.array(
+        _fetch(
+            Postcode.objects.filter(local_authority=borough, latitude__isnull=False).values_list(
+                "latitude", "longitude"
+            )
+        ),
+        dtype=float,
+    ).reshape(-1, 2)
+    points = _Points(rows[:, 0], rows[:, 1])
+    _points_cache[borough.code] = (version, points)
+    return points
+
+
+def _coverage(index, services: np.ndarray, points: _Points) -> float:
+    """The percentage of the postcodes within COVERAGE_KM of one of the services' locations."""
+    if points.count == 0:
+        return float("nan")
+    counts = index.loc_count[services]
+    if counts.sum() == 0:
+        return 0.0
+    starts = index.loc_start[services][counts > 0]
+    counts = counts[counts > 0]
+    offsets = np.cumsum(counts) - counts
+    rows = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
+    tree = cKDTree(points.project(index.loc_lat[rows], index.loc_lon[rows]))
+    distances, _ = tree.query(points.xy, k=1, distance_upper_bound=COVERAGE_KM)
+    return round(100 * float(np.mean(distances <= COVERAGE_KM)), 1)
