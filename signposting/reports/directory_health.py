@@ -8,7 +8,7 @@ from signposting.reports.cells import ReportData
 from signposting.reports.scope import Scope
 
 
-def directory_health_report(scope: Scope, data: ReportData) -> pd.DataFrame:
+def directory_health_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Published services by the area they serve: stale reviews, no contact details, closed,
     waiting lists. A point-in-time report: the period does not apply."""
     services = Service.objects.filter(status=Service.Status.PUBLISHED)
@@ -55,4 +55,3 @@ def directory_health_report(scope: Scope, data: ReportData) -> pd.DataFrame:
     return frame.sort_values(["not_reviewed_12_months", "area"], ascending=[False, True])[
         columns
     ].reset_index(drop=True)
-

@@ -9,46 +9,13 @@ from django.db.models import Max
 from scipy.spatial import cKDTree
 
 from directory.models import Area, DataImport, Need, Postcode
-from eligibility.engine import Patient, Place, Verdict, decide
 from signposting.index import current_index
+from signposting.matching import services_open_to_residents
 from signposting.reports.cells import ReportData, _fetch
 from signposting.reports.scope import Scope
 
 COVERAGE_KM = 2.0
 COLUMNS = ["borough", "need", "services_open", "demand", "unmet", "coverage_2km_percent"]
-
-
-def services_open_to_residents(index, borough: Area, need_id: int | None = None) -> np.ndarray:
-    """Positions in the index of the published, not closed services serving the borough whose
-    area rule admits people who live there (age and group rules are not known for a whole
-    borough); only those for the need, if given.
-
-    Stands in for signposting.matching.services_open_to_residents until that lands: then this
-    becomes an import, and the gap report and the matcher agree by construction.
-    """
-    reach = np.zeros(index.size, dtype=bool)
-    for code in [borough.code, borough.icb_id]:
-        if code and code in index.area_postings:
-            reach[index.area_postings[code]] = True
-    reach[index.national] = True
-    reach &= ~index.closed
-    if need_id is not None:
-        for_need = np.zeros(index.size, dtype=bool)
-        for_need[index.need_postings.get(need_id, np.array([], dtype=np.int64))] = True
-        reach &= for_need
-    place = Place(
-        borough.code,
-        borough.name,
-        borough.icb_id,
-        borough.icb.short_name if borough.icb else None,
-    )
-    resident = Patient(home=place)
-    admits = np.zeros(len(index.criteria), dtype=bool)
-    candidates = np.flatnonzero(reach)
-    for key in np.unique(index.criteria_key[candidates]).tolist():
-        area_reason = decide(index.criteria[key], resident).reasons[0]
-        admits[key] = area_reason.verdict == Verdict.ELIGIBLE
-    return candidates[admits[index.criteria_key[candidates]]]
 
 
 def gap_boroughs(scope: Scope) -> list[Area]:
@@ -61,13 +28,13 @@ def gap_boroughs(scope: Scope) -> list[Area]:
     return list(boroughs.filter(icb__isnull=False).order_by("name"))
 
 
-def gaps_report(scope: Scope, data: ReportData) -> pd.DataFrame:
+def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """For each borough and need: the open services its residents may use; the demand (needs
     referred from residents); the unmet demand (needs with no service available, or whose every
     service answered full, declined or not eligible); and the share of the borough's postcodes
     within 2 km of such a service delivered in person. Worst first."""
     index = current_index()
-    cells = data.needs()
+    cells = (data or ReportData(scope)).needs()
     demand = cells.groupby(["home", "need"])["count"].sum().to_dict()
     unmet = cells[cells["unmet"]].groupby(["home", "need"])["count"].sum().to_dict()
     needs = list(Need.objects.order_by("name").values_list("pk", "name"))

@@ -10,9 +10,10 @@ from signposting.vocabulary import INTAKE_STATE_LABELS
 COLUMNS = ["team", "funding_area", "lives_in", "gp_in_funding_area", "outcome", "referrals"]
 
 
-def out_of_area_report(scope: Scope, data: ReportData) -> pd.DataFrame:
+def out_of_area_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referrals whose patients live outside the area that funds the team, by where they live,
     whether their GP is in the area, and the referral's intake outcome."""
+    data = data or ReportData(scope)
     cells = data.referrals()
     teams = Team.objects.filter(funding_area__isnull=False).select_related("funding_area")
     if scope.team is not None:

@@ -9,11 +9,12 @@ from signposting.vocabulary import PATH_STATE_LABELS
 COLUMNS = ["month", "borough", "need", "outcome", "needs", "taken_up", "unmet"]
 
 
-def outcomes_report(scope: Scope, data: ReportData) -> pd.DataFrame:
+def outcomes_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referral needs by month referred, home borough, need and the latest event on that need's
     own path; of which a service took the patient on (taken up), and of which no service could
     help (unmet: no service available, or every service answered full, declined or not
     eligible)."""
+    data = data or ReportData(scope)
     cells = data.needs()
     if cells.empty:
         return pd.DataFrame(columns=COLUMNS)

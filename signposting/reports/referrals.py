@@ -12,9 +12,10 @@ TOTAL = "All referrals"
 COLUMNS = ["breakdown", "month", "category", "referrals", "percent"]
 
 
-def referrals_report(scope: Scope, data: ReportData) -> pd.DataFrame:
+def referrals_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Referrals by source and by reason (a referral counts once for each of its reasons),
     for the whole period and by month. Percentages are of the referrals in the same month."""
+    data = data or ReportData(scope)
     referrals = data.referrals()
     if referrals.empty:
         return pd.DataFrame(columns=COLUMNS)

@@ -17,10 +17,11 @@ COLUMNS = [
 ]
 
 
-def uptake_report(scope: Scope, data: ReportData) -> pd.DataFrame:
+def uptake_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Uptake: referrals the team accepted, as a share of referrals with an intake outcome; the
     others by their intake outcome, also as a share of those not accepted. Referrals waiting for
     an outcome are on their own line and in no percentage. For the period, then by month."""
+    data = data or ReportData(scope)
     cells = data.referrals()
     rows = _rows(cells.assign(month="all"))
     for month in sorted(cells["month"].unique()):
