@@ -56,7 +56,8 @@ def test_the_migration_keeps_every_event_and_gives_each_need_its_path(personas):
         return OldEvent.objects.create(
             referral_id=referral.pk, kind=kind, service_id=service.pk if service else None,
             need_id=need_id[need] if need else None, reason=reason, recorded_by_id=lw.pk,
-            recorded_at=start + dt.timedelta(days=day), corrects_id=corrects.pk if corrects else None,
+            recorded_at=start + dt.timedelta(days=day),
+            corrects_id=corrects.pk if corrects else None,
         )  # fmt: skip
 
     two = referral("two needs, one service", ["isolation", "debt"])
