@@ -36,13 +36,23 @@ def _number(value) -> str:
     return f"{int(value):,}"
 
 
+HEATMAP_BOROUGHS = 20
+
+
 def gap_heatmap(gaps: pd.DataFrame) -> str | None:
     """Boroughs by needs: the services open to residents; "gap" only where there is demand and
-    no service. Cells with no demand and no service show 0, not "gap"."""
+    no service. Cells with no demand and no service show 0, not "gap". At most 20 boroughs:
+    those with the most demand (the table and downloads have them all)."""
     if gaps.empty:
         return None
-    needs = sorted(gaps["need"].unique())
+    title = "Services open to each borough's residents, by need"
     boroughs = sorted(gaps["borough"].unique())
+    if len(boroughs) > HEATMAP_BOROUGHS:
+        demand = gaps.groupby("borough")["demand"].sum().sort_values(ascending=False)
+        boroughs = sorted(demand.index[:HEATMAP_BOROUGHS])
+        gaps = gaps[gaps["borough"].isin(boroughs)]
+        title += f" (the {HEATMAP_BOROUGHS} boroughs with the most demand)"
+    needs = sorted(gaps["need"].unique())
     cells = gaps.set_index(["borough", "need"])
     top = max(1, int(gaps["services_open"].max()))
     left, head, size_w, size_h = 150, 150, 44, 24
@@ -87,7 +97,7 @@ def gap_heatmap(gaps: pd.DataFrame) -> str | None:
         f'<text x="{left}" y="{height - 12}" fill="{TEXT}">Number: open services residents may '
         'use. "gap": demand and no open service.</text>'
     )
-    return _svg(width, height, "Services open to each borough's residents, by need", body)
+    return _svg(width, height, title, body)
 
 
 def _stacked(table: pd.DataFrame, title: str, unit: str) -> str | None:

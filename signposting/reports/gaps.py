@@ -39,22 +39,20 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     unmet = cells[cells["unmet"]].groupby(["home", "need"])["count"].sum().to_dict()
     needs = list(Need.objects.order_by("name").values_list("pk", "name"))
     rows = []
+    version = _postcode_version()
     for borough in gap_boroughs(scope):
-        open_mask = np.zeros(index.size, dtype=bool)
-        open_mask[services_open_to_residents(index, borough)] = True
-        postcodes = _postcode_points(borough)
+        provision = _provision(index, borough, [need_id for need_id, _ in needs], version)
         for need_id, need_name in needs:
-            postings = index.need_postings.get(need_id, np.array([], dtype=np.int64))
-            services = postings[open_mask[postings]]
+            services_open, coverage = provision[need_id]
             key = (borough.code, need_id)
             rows.append(
                 {
                     "borough": borough.name,
                     "need": need_name,
-                    "services_open": int(len(services)),
+                    "services_open": services_open,
                     "demand": int(demand.get(key, 0)),
                     "unmet": int(unmet.get(key, 0)),
-                    "coverage_2km_percent": _coverage(index, services, postcodes),
+                    "coverage_2km_percent": coverage,
                 }
             )
     frame = pd.DataFrame(rows, columns=COLUMNS)
@@ -66,6 +64,33 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
         ascending=[False, False, True, False, True, True, True],
     )  # fmt: skip
     return frame.drop(columns="no_service").reset_index(drop=True)
+
+
+_provision_cache: dict[str, tuple[tuple, dict[int, tuple[int, float]]]] = {}
+
+
+def _provision(index, borough: Area, need_ids: list[int], version: int) -> dict:
+    """For each need: how many services are open to the borough's residents, and the coverage
+    of its postcodes. Facts about the directory, not patients: kept per process until the
+    directory (its index revision), the postcodes or the needs change."""
+    stamp = (index.revision, version, tuple(need_ids))
+    cached = _provision_cache.get(borough.code)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    open_mask = np.zeros(index.size, dtype=bool)
+    open_mask[services_open_to_residents(index, borough)] = True
+    postcodes = _postcode_points(borough, version)
+    result = {}
+    for need_id in need_ids:
+        postings = index.need_postings.get(need_id, np.array([], dtype=np.int64))
+        services = postings[open_mask[postings]]
+        result[need_id] = (int(len(services)), _coverage(index, services, postcodes))
+    _provision_cache[borough.code] = (stamp, result)
+    return result
+
+
+def _postcode_version() -> int:
+    return DataImport.objects.filter(source="ons-postcodes").aggregate(v=Max("id"))["v"] or 0
 
 
 class _Points:
@@ -89,9 +114,8 @@ class _Points:
 _points_cache: dict[str, tuple[int, _Points]] = {}
 
 
-def _postcode_points(borough: Area) -> _Points:
+def _postcode_points(borough: Area, version: int) -> _Points:
     """The borough's postcodes, kept per process until the next postcode load."""
-    version = DataImport.objects.filter(source="ons-postcodes").aggregate(v=Max("id"))["v"] or 0
     cached = _points_cache.get(borough.code)
     if cached is not None and cached[0] == version:
         return cached[1]
