@@ -116,8 +116,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Counts from 1 to this number less one are shown as "<N" to network leads and in exports.
-SIGNPOST_SUPPRESSION_THRESHOLD = env_int("SIGNPOST_SUPPRESSION_THRESHOLD", 5)
+# Disclosure control (signposting/reports/disclosure.py): what a network lead sees is built from
+# counts rounded to multiples of this number, so every small count could be any of this many values.
+SIGNPOST_DISCLOSURE_THRESHOLD = env_int("SIGNPOST_DISCLOSURE_THRESHOLD", 5)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,197 @@
+"""Charts as small inline SVG, drawn only from a report's own rows.
+
+Each function takes the frame a report returned (published figures for a network lead, exact
+for a team's own reports) and nothing else, so a chart can never show more than its table.
+Every mark carries its figure in a <title> and a data-value attribute; the table below each
+chart holds the same figures. Plain SVG elements: a few KB, no JavaScript, drawn in a
+millisecond or two.
+"""
+
+from html import escape
+
+import pandas as pd
+
+from signposting.vocabulary import WAITING, Kind
+
+NHS_BLUE = "#005eb8"
+TEXT = "#212b32"
+GAP_FILL = "#d5281b"  # NHS red: white text on it is 5.1:1
+# Light to dark blues; text on the first three is dark, on the others white (both >= 4.5:1).
+BLUES = ["#f0f4f5", "#d2e3f4", "#a6c8ea", "#1d6cb8", "#005eb8", "#003d78"]
+DARK_FROM = 3
+PALETTE = ["#005eb8", "#41b6e6", "#ffb81c", "#d5281b", "#768692", "#330072", "#009639"]
+BOLD = ' font-weight="bold"'
+FONT = 'font-family="Frutiger W01, Arial, sans-serif" font-size="12"'
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width}px" role="img" aria-label="{escape(title)}" '
+        f"{FONT}><title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
+
+
+def _number(value) -> str:
+    return f"{int(value):,}"
+
+
+HEATMAP_BOROUGHS = 20
+
+
+def gap_heatmap(gaps: pd.DataFrame) -> str | None:
+    """Boroughs by needs: the services open to residents; "gap" only where there is demand and
+    no service. Cells with no demand and no service show 0, not "gap". At most 20 boroughs:
+    those with the most demand (the table and downloads have them all)."""
+    if gaps.empty:
+        return None
+    title = "Services open to each borough's residents, by need"
+    boroughs = sorted(gaps["borough"].unique())
+    if len(boroughs) > HEATMAP_BOROUGHS:
+        demand = gaps.groupby("borough")["demand"].sum().sort_values(ascending=False)
+        boroughs = sorted(demand.index[:HEATMAP_BOROUGHS])
+        gaps = gaps[gaps["borough"].isin(boroughs)]
+        title += f" (the {HEATMAP_BOROUGHS} boroughs with the most demand)"
+    needs = sorted(gaps["need"].unique())
+    cells = gaps.set_index(["borough", "need"])
+    top = max(1, int(gaps["services_open"].max()))
+    left, head, size_w, size_h = 150, 150, 44, 24
+    width = left + size_w * len(needs) + 10
+    height = head + size_h * len(boroughs) + 40
+    body = []
+    for j, need in enumerate(needs):
+        x = left + j * size_w + size_w / 2
+        body.append(
+            f'<text x="{x}" y="{head - 6}" transform="rotate(-55 {x} {head - 6})" '
+            f'fill="{TEXT}">{escape(need)}</text>'
+        )
+    for i, borough in enumerate(boroughs):
+        y = head + i * size_h
+        body.append(
+            f'<text x="{left - 6}" y="{y + 16}" text-anchor="end" fill="{TEXT}">'
+            f"{escape(borough)}</text>"
+        )
+        for j, need in enumerate(needs):
+            if (borough, need) not in cells.index:
+                continue
+            row = cells.loc[(borough, need)]
+            services, demand = int(row["services_open"]), int(row["demand"])
+            gap = services == 0 and demand > 0
+            if gap:
+                fill, colour, text = GAP_FILL, "#ffffff", "gap"
+            else:
+                step = 0 if services == 0 else 1 + min(4, (4 * services - 1) // top)
+                fill = BLUES[step]
+                colour = "#ffffff" if step >= DARK_FROM else TEXT
+                text = str(services)
+            x = left + j * size_w
+            tip = f"{borough}, {need}: {services} open services, demand {demand}"
+            body.append(
+                f'<g data-value="{services}"><title>{escape(tip)}</title>'
+                f'<rect x="{x}" y="{y}" width="{size_w - 2}" height="{size_h - 2}" '
+                f'fill="{fill}"/><text x="{x + size_w / 2 - 1}" y="{y + 16}" '
+                f'text-anchor="middle" fill="{colour}"'
+                f"{BOLD if gap else ''}>{text}</text></g>"
+            )
+    body.append(
+        f'<text x="{left}" y="{height - 12}" fill="{TEXT}">Number: open services residents may '
+        'use. "gap": demand and no open service.</text>'
+    )
+    return _svg(width, height, title, body)
+
+
+def _stacked(table: pd.DataFrame, title: str, unit: str) -> str | None:
+    """Vertical stacked bars: one per row of table (index), one segment per column."""
+    if table.empty or table.to_numpy().sum() == 0:
+        return None
+    left, top, bar, gap, plot_h = 50, 20, 34, 10, 180
+    legend_h = 18 * len(table.columns) + 10
+    width = max(360, left + (bar + gap) * len(table) + 20)
+    height = top + plot_h + 50 + legend_h
+    peak = max(1, int(table.sum(axis=1).max()))
+    scale = plot_h / peak
+    body = [
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
+        f'stroke="{TEXT}"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" fill="{TEXT}">'
+        f"{_number(peak)}</text>",
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" fill="{TEXT}">0</text>',
+    ]
+    for i, (label, row) in enumerate(table.iterrows()):
+        x = left + 8 + i * (bar + gap)
+        base = top + plot_h
+        for k, column in enumerate(table.columns):
+            value = int(row[column])
+            if value <= 0:
+                continue
+            h = value * scale
+            base -= h
+            body.append(
+                f'<rect x="{x}" y="{base:.1f}" width="{bar}" height="{h:.1f}" '
+                f'fill="{PALETTE[k % len(PALETTE)]}" data-value="{value}"><title>'
+                f"{escape(str(label))}, {escape(column)}: {_number(value)} {unit}</title></rect>"
+            )
+        body.append(
+            f'<text x="{x + bar / 2}" y="{top + plot_h + 14}" text-anchor="end" '
+            f'transform="rotate(-45 {x + bar / 2} {top + plot_h + 14})" fill="{TEXT}">'
+            f"{escape(str(label))}</text>"
+        )
+    y = top + plot_h + 50
+    for k, column in enumerate(table.columns):
+        body.append(
+            f'<rect x="{left}" y="{y + 18 * k}" width="12" height="12" '
+            f'fill="{PALETTE[k % len(PALETTE)]}"/><text x="{left + 18}" y="{y + 18 * k + 11}" '
+            f'fill="{TEXT}">{escape(column)}</text>'
+        )
+    return _svg(width, height, title, body)
+
+
+def intake_by_month(uptake: pd.DataFrame) -> str | None:
+    """Each month's referrals by intake outcome (accepted, each reason not accepted, waiting),
+    from the uptake report's month rows."""
+    if uptake.empty:
+        return None
+    rows = uptake[(uptake["month"] != "all")]
+    rows = rows[~rows["outcome"].isin(["all", "with_outcome", "not_accepted"])]
+    if rows.empty:
+        return None
+    rows = rows.assign(
+        series=rows["label"].str.replace("Not accepted: ", "", regex=False).str.capitalize()
+    )
+    order = list(dict.fromkeys(rows.sort_values("outcome", key=_outcome_order)["series"]))
+    table = rows.pivot_table(index="month", columns="series", values="referrals", aggfunc="sum")
+    table = table.fillna(0)[order]
+    return _stacked(table, "Referrals by month referred and intake outcome", "referrals")
+
+
+def _outcome_order(outcomes: pd.Series) -> pd.Series:
+    first = {Kind.ACCEPTED: 0, WAITING: 9}
+    return outcomes.map(lambda o: first.get(o, 1))
+
+
+def non_acceptance(uptake: pd.DataFrame) -> str | None:
+    """Why referrals with an intake outcome were not accepted, for the whole period, with each
+    reason's share of the not accepted (the uptake report's own figures)."""
+    if uptake.empty:
+        return None
+    rows = uptake[(uptake["month"] == "all") & uptake["percent_of_not_accepted"].notna()]
+    rows = rows[rows["referrals"] > 0]
+    if rows.empty:
+        return None
+    left, bar_h, plot_w = 170, 26, 300
+    width, height = left + plot_w + 120, 30 + bar_h * len(rows) + 10
+    peak = max(1, int(rows["referrals"].max()))
+    body = []
+    for i, row in enumerate(rows.itertuples()):
+        y = 20 + i * bar_h
+        label = row.label.replace("Not accepted: ", "").capitalize()
+        w = plot_w * int(row.referrals) / peak
+        text = f"{_number(row.referrals)} ({row.percent_of_not_accepted:.1f}%)"
+        body.append(
+            f'<text x="{left - 6}" y="{y + 16}" text-anchor="end" fill="{TEXT}">'
+            f'{escape(label)}</text><rect x="{left}" y="{y + 2}" width="{w:.1f}" '
+            f'height="{bar_h - 6}" fill="{NHS_BLUE}" data-value="{int(row.referrals)}">'
+            f"<title>{escape(label)}: {text}</title></rect>"
+            f'<text x="{left + w + 6:.1f}" y="{y + 16}" fill="{TEXT}">{text}</text>'
+        )
+    return _svg(width, height, "Why referrals were not accepted at intake", body)
