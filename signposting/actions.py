@@ -22,6 +22,7 @@ from signposting.vocabulary import (
     PATH_KINDS,
     REASON_REQUIRED,
     Kind,
+    Reason,
     Stage,
     label,
     reasons_for,
@@ -135,22 +136,36 @@ def create_referral_from(referrer, data) -> Referral:
     )
 
 
-def _check_common(errors, referral, *, stage, kind, reason, note, corrects) -> None:
+def _check_common(errors, referral, *, stage, kind, reason, note, corrects, need=None) -> None:
     allowed = reasons_for(stage, kind)
+    words = ", ".join(f"'{Reason(r).label}' ({r})" for r in allowed)
     if reason and reason not in allowed:
         errors["reason"] = [
-            f"'{reason}' is not a reason for '{label(stage, kind)}'"
-            + (f": use one of {', '.join(allowed)}" if allowed else ": leave it empty")
+            f"'{Reason(reason).label if reason in Reason.values else reason}' is not a reason "
+            f"for '{label(stage, kind)}'" + (f": choose {words}" if allowed else ": leave it empty")
         ]
     elif not reason and (stage, kind) in REASON_REQUIRED:
-        errors["reason"] = [f"say why ({', '.join(allowed)})"]
+        errors["reason"] = [f"Say why: choose {words}"]
     if corrects is not None:
         if corrects.referral_id != referral.pk:
             errors["corrects"] = ["the event corrected must belong to the same referral"]
         elif corrects.stage != stage:
+            article = "an" if corrects.stage == Stage.INTAKE else "a"
             errors["corrects"] = [
-                f"event {corrects.pk} is a {corrects.stage} event: correct it with another one"
+                f"event {corrects.pk} is {article} {corrects.stage} event: correct it with "
+                "another one"
             ]
+        elif stage == Stage.PATH and corrects.need_id not in (None, getattr(need, "pk", None)):
+            errors["corrects"] = [
+                f"event {corrects.pk} is on the path of another need: correct it there"
+            ]
+        else:
+            later = OutcomeEvent.objects.filter(corrects=corrects).values_list("pk", flat=True)
+            if later:
+                errors["corrects"] = [
+                    f"event {corrects.pk} was already corrected by event {later[0]}: "
+                    "correct that one instead"
+                ]
     if len(note) > 2000:
         errors["note"] = ["keep the note to 2,000 characters"]
 
@@ -229,7 +244,7 @@ def record_path_event(
         if service is not None:
             errors["service"] = ["leave the service empty when no service is available"]
     elif service is None:
-        errors["service"] = [f"say which service was {label(Stage.PATH, kind).lower()}"]
+        errors["service"] = [f"Say which service this is about ({label(Stage.PATH, kind).lower()})"]
     else:
         if service.status != Service.Status.PUBLISHED:
             errors["service"] = [
@@ -249,7 +264,7 @@ def record_path_event(
     if kind in PATH_KINDS:
         _check_common(
             errors, referral, stage=Stage.PATH, kind=kind, reason=reason, note=note,
-            corrects=corrects,
+            corrects=corrects, need=need,
         )  # fmt: skip
     if errors:
         raise MatchError(errors)

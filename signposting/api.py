@@ -40,7 +40,7 @@ from signposting.serializers import (
     SessionSerializer,
     result_json,
 )
-from signposting.vocabulary import PATH_KINDS, Stage
+from signposting.vocabulary import Stage
 
 
 class MatchView(APIView):
@@ -135,6 +135,10 @@ ERRORS = {
 }
 
 
+# A referral's own lists (events, sessions, measures) take none of the referral list's filters.
+NO_LIST_PARAMETERS = {"filter_backends": [], "pagination_class": None}
+
+
 class ReferralViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -164,12 +168,13 @@ class ReferralViewSet(
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(ReferralSerializer(page, many=True).data)
 
-    @extend_schema(responses=ReferralDetailSerializer)
+    @extend_schema(responses={200: ReferralDetailSerializer, 404: ERRORS[404]})
     def retrieve(self, request, *args, **kwargs):
         return Response(ReferralDetailSerializer(self.get_object()).data)
 
     @extend_schema(
-        request=ReferralCreateSerializer, responses={201: ReferralDetailSerializer, **ERRORS}
+        request=ReferralCreateSerializer,
+        responses={201: ReferralDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
     )
     def create(self, request, *args, **kwargs):
         serializer = ReferralCreateSerializer(data=request.data)
@@ -196,7 +201,7 @@ class ReferralViewSet(
         description="Append an intake outcome. It names no service and no need (400 if it "
         "does): events about services go on a need's path.",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], **NO_LIST_PARAMETERS)
     def outcomes(self, request, pk=None):
         referral = self.get_object()
         if request.method == "GET":
@@ -239,6 +244,7 @@ class ReferralViewSet(
         methods=["get", "post"],
         url_path=r"needs/(?P<need>[-\w]+)/events",
         url_name="path-events",
+        **NO_LIST_PARAMETERS,
     )
     def path_events(self, request, pk=None, need=None):
         referral = self.get_object()
@@ -251,7 +257,7 @@ class ReferralViewSet(
             raise NotFound(f"'{need}' is not one of this referral's needs")
         if request.method == "GET":
             return Response(PathSerializer(link, context={"events": list(_events(referral))}).data)
-        serializer = PathEventCreateSerializer(data=request.data)
+        serializer = PathEventCreateSerializer(data=request.data, context={"need": need})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         corrects = _corrected(referral, data)
@@ -260,10 +266,6 @@ class ReferralViewSet(
             service = Service.objects.filter(pk=data["service"]).first()
             if service is None:
                 errors["service"] = [f"service {data['service']} does not exist"]
-        if data["kind"] not in PATH_KINDS:
-            errors["kind"] = [
-                f"'{data['kind']}' is not a path event: use one of {', '.join(sorted(PATH_KINDS))}"
-            ]
         if errors:
             raise ValidationError(errors)
         try:
@@ -293,7 +295,7 @@ class ReferralViewSet(
         responses={201: SessionSerializer, **ERRORS},
         description="Book a session.",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], **NO_LIST_PARAMETERS)
     def sessions(self, request, pk=None):
         referral = self.get_object()
         if request.method == "GET":
@@ -322,6 +324,7 @@ class ReferralViewSet(
         methods=["get", "patch"],
         url_path=r"sessions/(?P<session>[0-9]+)",
         url_name="session",
+        **NO_LIST_PARAMETERS,
     )
     def session(self, request, pk=None, session=None):
         referral = self.get_object()
@@ -353,7 +356,7 @@ class ReferralViewSet(
         description="Record an outcome measure at baseline or follow-up; a form that cannot "
         "be scored is a 400 naming each item at fault.",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], **NO_LIST_PARAMETERS)
     def measures(self, request, pk=None):
         referral = self.get_object()
         if request.method == "GET":

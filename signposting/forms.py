@@ -1,5 +1,5 @@
 from django import forms
-from django.db.models import Case, When
+from django.db.models import Case, Q, When
 
 from directory.models import (
     Area,
@@ -243,8 +243,11 @@ class IntakeOutcomeForm(JourneyEventForm):
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, referral=referral, prefix="intake", **kwargs)
         self.fields["kind"].label = "The team's decision"
+        intake = referral.events.filter(stage=Stage.INTAKE)
         self.fields["corrects"].queryset = (
-            referral.events.filter(stage=Stage.INTAKE)
+            intake.exclude(
+                pk__in=list(intake.exclude(corrects=None).values_list("corrects_id", flat=True))
+            )
             .select_related("service", "need")
             .order_by("-recorded_at", "-id")
         )
@@ -272,10 +275,12 @@ class PathEventForm(JourneyEventForm):
         super().__init__(*args, referral=referral, prefix=f"need-{need.slug}", **kwargs)
         self.need = need
         self.fields["kind"].label = "What happened"
+        path = referral.events.filter(stage=Stage.PATH)
+        corrected = path.exclude(corrects=None).values_list("corrects_id", flat=True)
         connected = list(
-            referral.events.filter(
-                stage=Stage.PATH, need=need, kind__in=CONNECTS, service__isnull=False
-            ).values_list("service_id", flat=True)
+            path.filter(need=need, kind__in=CONNECTS, service__isnull=False, excluded_reason="")
+            .exclude(pk__in=list(corrected))
+            .values_list("service_id", flat=True)
         )
         published = Service.objects.filter(status=Service.Status.PUBLISHED, needs=need)
         # A choice field cannot validate against a sliced queryset: slice the ids instead.
@@ -293,8 +298,10 @@ class PathEventForm(JourneyEventForm):
             .select_related("organisation")
             .order_by(Case(When(pk__in=first, then=0), default=1), "name", "id")
         )
+        # This need's events, and unassigned ones, that nothing has corrected yet.
         self.fields["corrects"].queryset = (
-            referral.events.filter(stage=Stage.PATH)
+            path.filter(Q(need=need) | Q(need__isnull=True))
+            .exclude(pk__in=list(corrected))
             .select_related("service", "need")
             .order_by("-recorded_at", "-id")
         )

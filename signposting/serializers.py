@@ -4,7 +4,7 @@ from rest_framework import serializers
 from directory.serializers import AreaRefSerializer
 from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
 from signposting.models import MeasureRecord, OutcomeEvent, Referral, ReferralNeed, Session
-from signposting.vocabulary import Stage
+from signposting.vocabulary import INTAKE_LABELS, PATH_LABELS, Reason, Stage
 
 
 class MatchRequestSerializer(serializers.Serializer):
@@ -95,8 +95,13 @@ class ReferralCreateSerializer(serializers.Serializer):
 
 
 class _EventCreateSerializer(serializers.Serializer):
-    kind = serializers.CharField(max_length=40)
-    reason = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    reason = serializers.ChoiceField(
+        choices=Reason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Required for some kinds; each kind takes only its own reasons "
+        "(signposting/vocabulary.py, REASONS_FOR).",
+    )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     corrects = serializers.IntegerField(
         required=False, allow_null=True, help_text="The id of the earlier event this corrects."
@@ -104,8 +109,9 @@ class _EventCreateSerializer(serializers.Serializer):
 
 
 class IntakeOutcomeCreateSerializer(_EventCreateSerializer):
-    """An outcome of the referral to the team: accepted, declined (reason), unable_to_contact,
-    not_eligible (reason) or closed. It names no service and no need."""
+    """An outcome of the referral to the team. It names no service and no need."""
+
+    kind = serializers.ChoiceField(choices=[(k.value, text) for k, text in INTAKE_LABELS.items()])
 
     def validate(self, attrs):
         errors = {
@@ -123,10 +129,19 @@ class IntakeOutcomeCreateSerializer(_EventCreateSerializer):
 
 
 class PathEventCreateSerializer(_EventCreateSerializer):
-    """An event on one need's path. `service` names a published service covering the need;
-    leave it out for no_service_available."""
+    """An event on one need's path (the need is in the URL). `service` names a published
+    service covering the need; leave it out for no_service_available."""
 
+    kind = serializers.ChoiceField(choices=[(k.value, text) for k, text in PATH_LABELS.items()])
     service = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        named = self.initial_data.get("need")
+        if named not in (None, "") and named != self.context.get("need"):
+            raise serializers.ValidationError(
+                {"need": [f"this is the path of '{self.context.get('need')}': leave need out"]}
+            )
+        return attrs
 
 
 class ServiceRefSerializer(serializers.Serializer):

@@ -112,6 +112,8 @@ def record_referral(request):
     need = next((n for n in choices if n.slug == request.POST.get("need")), None)
     if need is None and len(choices) == 1:
         need = choices[0]
+    if service is None and need is not None:
+        choices = [need]  # "no suitable service" names its need: nothing to choose
     if "confirm" in request.POST and form.is_valid():
         try:
             referral = _save_referral(request.user, form.cleaned_data, service, need)

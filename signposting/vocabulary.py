@@ -36,7 +36,7 @@ class Kind(models.TextChoices):
 # The intake outcomes of a referral to the team, in the order a form offers them.
 INTAKE_LABELS = {
     Kind.ACCEPTED: "Accepted by the team",
-    Kind.DECLINED: "Declined by the patient",
+    Kind.DECLINED: "Declined",
     Kind.UNABLE_TO_CONTACT: "Could not contact",
     Kind.NOT_ELIGIBLE: "Not eligible for the team",
     Kind.CLOSED: "Closed or discharged",

@@ -80,7 +80,7 @@ def test_an_intake_decision_needs_no_service(client, personas, referral):
         None,
     )
     page = client.get(f"/referrals/{referral.pk}/").content.decode()
-    assert 'id="intake-state">Declined by the patient<' in page
+    assert 'id="intake-state">Declined<' in page
     assert "Call in May" in page
     assert path_state(referral, "isolation") == "referred"
 
@@ -108,9 +108,9 @@ def test_each_need_keeps_its_own_path(client, personas, referral, service):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"need-isolation-kind": "accepted"}, "say which service was accepted by the service"),
+        ({"need-isolation-kind": "accepted"}, "Say which service this is about"),
         ({"need-isolation-kind": "declined_by_patient", "need-isolation-service": "SERVICE"},
-         "say why"),
+         "Say why: choose"),
         ({"need-isolation-kind": "teleported"}, "Select a valid choice"),
         ({"need-isolation-kind": "referred", "need-isolation-service": "OTHER"},
          "Select a valid choice"),
@@ -262,3 +262,31 @@ def test_a_network_lead_cannot_record(client, personas, service):
     client.force_login(personas["lead"])
     response = client.post("/referrals/record/", {"home_postcode": "SM2 6AA"})
     assert response.status_code == 403
+
+
+def test_a_correction_stays_on_its_own_need_and_is_made_once(client, personas, referral, service):
+    client.force_login(personas["lw"])
+    first = referral.events.get()
+    other_need = client.post(
+        f"/referrals/{referral.pk}/needs/bereavement/events/",
+        {"need-bereavement-kind": "no_service_available", "need-bereavement-corrects": first.pk},
+    )
+    assert other_need.status_code == 400
+    assert path_state(referral, "isolation") == "referred"
+    once = {"need-isolation-kind": "signposted", "need-isolation-service": service.pk,
+            "need-isolation-corrects": first.pk}  # fmt: skip
+    assert client.post(f"/referrals/{referral.pk}/needs/isolation/events/", once).status_code == 302
+    twice = client.post(f"/referrals/{referral.pk}/needs/isolation/events/", once)
+    assert twice.status_code == 400
+    assert referral.events.count() == 2
+
+
+def test_the_record_step_decides_nothing_unless_asked(client, personas, service):
+    client.force_login(personas["lw"])
+    page = client.post(
+        "/referrals/record/",
+        {"home_postcode": "SM2 6AA", "needs": ["isolation", "bereavement"], "need": "bereavement"},
+    ).content.decode()
+    assert 'value="" checked' in page  # "Not decided yet"
+    assert "Need with no suitable service" in page
+    assert "Which need is this for?" not in page

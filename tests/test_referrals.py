@@ -226,6 +226,7 @@ def test_the_api_creates_lists_and_records_both_levels(personas, service):
         ),
         ("needs/isolation/events", {"kind": "declined_by_patient", "service": "SERVICE"}, "reason"),
         ("needs/isolation/events", {"kind": "closed"}, "kind"),
+        ("needs/isolation/events", {"kind": "no_service_available", "need": "debt"}, "need"),
     ],
 )
 def test_a_bad_event_is_a_400_naming_the_field_and_stores_nothing(
