@@ -77,7 +77,7 @@ class ReportData:
 
     def _cells(self, name: str, read) -> pd.DataFrame:
         if name not in self._cache:
-            true = self._true[name]
+            true = self._true.get(name)
             frame = read(self.scope) if true is None else self.scope.select(true)
             self._cache[name] = frame if self.scope.exact else disclosure.publish(frame)
         return self._cache[name]
@@ -89,6 +89,10 @@ class ReportData:
     def needs(self) -> pd.DataFrame:
         """Need cells: NEED_KEYS and count."""
         return self._cells("needs", need_cells)
+
+    def cells(self, name: str, read) -> pd.DataFrame:
+        """Any other cube (reports/engagement.py): read(scope) gives its true cells."""
+        return self._cells(name, read)
 
 
 def need_names() -> dict[int, str]:

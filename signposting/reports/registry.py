@@ -8,6 +8,7 @@ import pandas as pd
 from signposting.reports import charts
 from signposting.reports.cells import ReportData
 from signposting.reports.directory_health import directory_health_report
+from signposting.reports.engagement import feedback_report, measures_report, sessions_report
 from signposting.reports.gaps import gaps_report
 from signposting.reports.out_of_area import out_of_area_report
 from signposting.reports.outcomes import outcomes_report
@@ -42,6 +43,13 @@ REPORTS: dict[str, ReportSpec] = {
     "gaps": ReportSpec(
         gaps_report, "Gaps in provision", ("demand", "unmet"), (charts.gap_heatmap,)
     ),
+    "sessions": ReportSpec(sessions_report, "Sessions with the link worker", ("value",)),
+    "measures": ReportSpec(
+        measures_report,
+        "Outcome measures, baseline and follow-up",
+        ("at_baseline", "with_both", "improved", "same", "worse"),
+    ),
+    "feedback": ReportSpec(feedback_report, "Patient feedback", ("responses",)),
     "directory-health": ReportSpec(directory_health_report, "Directory health"),
 }
 
