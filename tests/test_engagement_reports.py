@@ -220,3 +220,15 @@ def test_a_lead_sees_the_new_reports_rounded(st_georges):
         assert all(n % 5 == 0 for n in scores[column])
     # Means of a few patients' scores are shown to their own team only.
     assert scores["baseline_mean"].isna().all()
+
+
+def test_the_charts_draw_the_reports_own_figures(st_georges, survey):
+    from signposting.reports import charts
+
+    sessions = sessions_report(own(st_georges))
+    svg = charts.session_attendance(sessions)
+    assert 'data-value="112"' in svg and 'data-value="10"' in svg
+    measures = measures_report(own(st_georges))
+    assert 'data-value="12"' in charts.measure_changes(measures)
+    feedback = feedback_report(own(survey))
+    assert 'data-value="13"' in charts.satisfaction(feedback)

@@ -195,3 +195,49 @@ def non_acceptance(uptake: pd.DataFrame) -> str | None:
             f'<text x="{left + w + 6:.1f}" y="{y + 16}" fill="{TEXT}">{text}</text>'
         )
     return _svg(width, height, "Why referrals were not accepted at intake", body)
+
+
+def measure_changes(measures: pd.DataFrame) -> str | None:
+    """For each score, how many of those with both improved, stayed the same or got worse
+    (the measures report's own figures)."""
+    rows = measures[measures["measure"] != "MYCaW concern category"]
+    if rows.empty:
+        return None
+    table = pd.DataFrame(
+        {
+            "Improved": rows["improved"].to_numpy(),
+            "Same": rows["same"].to_numpy(),
+            "Worse": rows["worse"].to_numpy(),
+        },
+        index=(rows["measure"] + " " + rows["score"].str.lower()).to_numpy(),
+    ).fillna(0)
+    return _stacked(table, "Change from baseline to follow-up, by score", "patients")
+
+
+def satisfaction(feedback: pd.DataFrame) -> str | None:
+    """Each satisfaction question's answers (the feedback report's own figures)."""
+    from signposting.vocabulary import FEEDBACK_QUESTIONS
+
+    texts = [text for text, _ in FEEDBACK_QUESTIONS.values()]
+    rows = feedback[feedback["question"].isin(texts)]
+    if rows.empty:
+        return None
+    table = rows.pivot_table(index="question", columns="answer", values="responses",
+                             aggfunc="sum").fillna(0)  # fmt: skip
+    table = table.reindex([t for t in texts if t in table.index])
+    table.index = [f"Q{texts.index(t) + 1}" for t in table.index]
+    return _stacked(table, "Answers to each satisfaction question (Q1 to Q5, as in the table)",
+                    "responses")  # fmt: skip
+
+
+def session_attendance(sessions: pd.DataFrame) -> str | None:
+    """Sessions booked: attended and not (the sessions report's own figures)."""
+    figures = dict(zip(sessions["figure"], sessions["value"], strict=True))
+    booked, attended = figures.get("Sessions booked") or 0, figures.get("Sessions attended") or 0
+    if not booked:
+        return None
+    table = pd.DataFrame(
+        {"Attended": [attended], "Not attended": [max(booked - attended, 0)]},
+        index=["Sessions booked"],
+    )
+    return _stacked(table, "Sessions booked, attended and not", "sessions")

@@ -43,13 +43,21 @@ REPORTS: dict[str, ReportSpec] = {
     "gaps": ReportSpec(
         gaps_report, "Gaps in provision", ("demand", "unmet"), (charts.gap_heatmap,)
     ),
-    "sessions": ReportSpec(sessions_report, "Sessions with the link worker", ("value",)),
+    "sessions": ReportSpec(
+        sessions_report,
+        "Sessions with the link worker",
+        ("value",),
+        (charts.session_attendance,),
+    ),
     "measures": ReportSpec(
         measures_report,
         "Outcome measures, baseline and follow-up",
         ("at_baseline", "with_both", "improved", "same", "worse"),
+        (charts.measure_changes,),
     ),
-    "feedback": ReportSpec(feedback_report, "Patient feedback", ("responses",)),
+    "feedback": ReportSpec(
+        feedback_report, "Patient feedback", ("responses",), (charts.satisfaction,)
+    ),
     "directory-health": ReportSpec(directory_health_report, "Directory health"),
 }
 
