@@ -29,6 +29,7 @@ def dashboard(request):
     if form.is_bound and form.is_valid():
         scope = form.cleaned_data["scope"]
     data = ReportData(scope)  # each cube is queried once for every report on the page
+    data.prefetch()
     params = {
         "from": scope.start.isoformat(),
         "to": scope.end.isoformat(),

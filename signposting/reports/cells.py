@@ -9,6 +9,8 @@ boroughs and month are always there, so that every area, team and whole-month pe
 may choose is a union of cells, and every published figure a sum of them.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
@@ -81,6 +83,29 @@ class ReportData:
             frame = read(self.scope) if true is None else self.scope.select(true)
             self._cache[name] = frame if self.scope.exact else disclosure.publish(frame)
         return self._cache[name]
+
+    def prefetch(self) -> None:
+        """Query both cubes, at the same time where that is safe: each in its own thread with
+        its own connection, only outside a transaction (another connection would not see its
+        writes) and on a database file or server."""
+        readers = {"referrals": referral_cells, "needs": need_cells}
+        missing = [n for n in readers if n not in self._cache and self._true[n] is None]
+        in_memory = "memory" in str(connection.settings_dict.get("NAME", ""))
+        if len(missing) < 2 or connection.in_atomic_block or in_memory:
+            for name in missing:
+                self._cells(name, readers[name])
+            return
+
+        def read(name):
+            try:
+                return readers[name](self.scope)
+            finally:
+                connection.close()  # this thread's own connection
+
+        with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+            frames = dict(zip(missing, pool.map(read, missing), strict=True))
+        for name, frame in frames.items():
+            self._cells(name, lambda scope, frame=frame: frame)
 
     def referrals(self) -> pd.DataFrame:
         """Referral cells: REFERRAL_KEYS and count."""

@@ -1,8 +1,9 @@
 """Directory health: the state of the published services, by the area they serve."""
 
 import pandas as pd
+from django.utils import timezone
 
-from directory.models import Service
+from directory.models import DirectoryRevision, Service
 from directory.queries import needs_review, serving_area
 from signposting.reports.cells import ReportData
 from signposting.reports.scope import Scope
@@ -11,6 +12,20 @@ from signposting.reports.scope import Scope
 def directory_health_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """Published services by the area they serve: stale reviews, no contact details, closed,
     waiting lists. A point-in-time report: the period does not apply."""
+    stamp = (DirectoryRevision.current(), timezone.localdate(), scope.area and scope.area.code)
+    if stamp not in _cache:
+        if len(_cache) > 64:
+            _cache.clear()
+        _cache[stamp] = _health(scope)
+    return _cache[stamp].copy()
+
+
+# Facts about the directory, not patients: kept per process until the directory changes (its
+# revision token), the day changes (reviews fall due) or another area is asked for.
+_cache: dict[tuple, pd.DataFrame] = {}
+
+
+def _health(scope: Scope) -> pd.DataFrame:
     services = Service.objects.filter(status=Service.Status.PUBLISHED)
     if scope.area is not None:
         services = serving_area(services, scope.area)
