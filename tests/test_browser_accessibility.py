@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 
 from directory.models import Need
 from signposting.actions import create_referral, record_path_event
+from signposting.feedback import team_token
 from signposting.models import Membership, Team
 
 from .factories import make_service
@@ -73,6 +74,9 @@ def test_the_pages_have_no_accessibility_violations(
     for path in [
         "/referrals/",
         f"/referrals/{referral.pk}/",
+        "/team/feedback/",
+        f"/feedback/{team_token(team)}/",
+        f"/feedback/{team_token(team)}/print/",
         "/reports/",
         "/postcodes/?postcode=x",
     ]:

@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
+from directory.models import Need, Service
+from signposting.actions import create_referral, record_intake_outcome, record_path_event
 from signposting.models import Membership, Team
 
 from .factories import make_service
@@ -75,7 +77,43 @@ def test_search_refer_record_both_levels_and_see_each_path(
     expect(page.locator("#referrals")).to_contain_text("Accepted by the team")
     expect(page.locator("#referrals")).to_contain_text("Bereavement: no service available")
 
+    # Four more patients like this one (five: a multiple of the rounding base, so the lead's
+    # rounded figures equal the truth); the lead's dashboard shows each need's own outcome.
+    befriending = Service.objects.get(name="Sutton befriending")
+    isolation, bereavement = (
+        Need.objects.get(slug="isolation"),
+        Need.objects.get(slug="bereavement"),
+    )
+    for _ in range(4):
+        referral = create_referral(
+            referrer=user, source="ward", home_postcode="SM2 6AA", gp_area="E09000029",
+            needs=["isolation", "bereavement"],
+        )  # fmt: skip
+        record_intake_outcome(referral=referral, recorded_by=user, kind="accepted")
+        for kind in ("referred", "accepted"):
+            record_path_event(referral=referral, recorded_by=user, need=isolation, kind=kind,
+                              service=befriending)  # fmt: skip
+        record_path_event(
+            referral=referral, recorded_by=user, need=bereavement, kind="no_service_available"
+        )
+    lead = django_user_model.objects.create_user("lead", password="lead-pass-123")
+    lead.groups.add(Group.objects.get(name="Network lead"))
+    page.get_by_role("button", name="Sign out worker").click()
+    sign_in(page, live_server.url, "lead", "lead-pass-123")
+    page.goto(live_server.url + "/reports/")
+    outcomes = page.locator("#report-outcomes table")
+    isolation_row = outcomes.locator("tr", has_text="Loneliness and isolation")
+    expect(isolation_row).to_contain_text("Accepted by the service")
+    expect(isolation_row.locator("td").nth(5)).to_have_text("5")  # taken up
+    bereavement_row = outcomes.locator("tr", has_text="Bereavement")
+    expect(bereavement_row).to_contain_text("No service available for this need")
+    expect(bereavement_row.locator("td").nth(6)).to_have_text("5")  # unmet
+    expect(bereavement_row.locator("td").nth(5)).to_have_text("0")  # never taken up
+    page.get_by_role("button", name="Sign out lead").click()
+    sign_in(page, live_server.url, "worker", "worker-pass-123")
+
     # Another team sees neither the referral nor its page.
+    page.goto(live_server.url + "/referrals/")
     page.get_by_role("button", name="Sign out worker").click()
     sign_in(page, live_server.url, "outsider", "outsider-pass-123")
     page.goto(live_server.url + "/referrals/")

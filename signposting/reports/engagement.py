@@ -99,6 +99,7 @@ def sessions_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
          patients_where((cells["booked"] > 0) & (cells["attended"] == 0)), patients),
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=["figure", "value", "of"])
+    frame["value"] = pd.Series([row[1] for row in rows], dtype=object)  # whole numbers stay whole
     frame["percent"] = percent(
         pd.to_numeric(frame["value"], errors="coerce").fillna(0), frame["of"].fillna(0)
     )
