@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from signposting.actions import record_intake_outcome, record_path_event, visible_referrals
 from signposting.engagement import book_session, measure_form, record_measure, record_session
+from signposting.exports import text_cell
 from signposting.forms import (
     BookSessionForm,
     IntakeOutcomeForm,
@@ -327,16 +328,6 @@ def measure(request, referral, measure: str):
     return render(request, "signposting/referral_detail.html", context, status=400)
 
 
-# A cell starting with one of these is read as a formula by spreadsheets (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def text_cell(value) -> str:
-    """A value as spreadsheet text: a leading formula character is escaped with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 @never_cache
 @login_required
 @permission_required("signposting.view_referral", raise_exception=True)
@@ -369,7 +360,7 @@ def referral_export(request):
         concept = snomed_for(referral.state) or ("", "")
         decided = [e for e in referral.intake_events if e.kind == referral.state]
         writer.writerow(
-            text_cell(value)
+            text_cell(value or "")
             for value in (
                 referral.reference or "",
                 timezone.localtime(referral.created_at).date().isoformat(),

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from directory.models import Area
+from signposting.exports import safe_frame
 from signposting.models import Team
 from signposting.reports import REPORTS, Scope, build_report
 from signposting.reports.access import Reader, reader_of
@@ -80,7 +81,7 @@ class CSVRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, dict):  # an error body
             return "\n".join(f"{k}: {v}" for k, v in data.items()).encode()
-        return pd.DataFrame(data).to_csv(index=False).encode("utf-8")
+        return safe_frame(pd.DataFrame(data)).to_csv(index=False).encode("utf-8")
 
 
 class XLSXRenderer(renderers.BaseRenderer):
@@ -93,7 +94,7 @@ class XLSXRenderer(renderers.BaseRenderer):
         if isinstance(data, dict):
             data = [{"error": f"{k}: {v}"} for k, v in data.items()]
         buffer = io.BytesIO()
-        pd.DataFrame(data).to_excel(buffer, index=False, sheet_name="report")
+        safe_frame(pd.DataFrame(data)).to_excel(buffer, index=False, sheet_name="report")
         return buffer.getvalue()
 
 

@@ -181,11 +181,12 @@ def test_the_team_export_codes_each_referral_for_the_gp_record(client, personas,
 
 
 def test_export_cells_cannot_be_formulas():
-    from signposting.referral_views import text_cell
+    from signposting.exports import text_cell
 
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert text_cell(f"{start}HYPERLINK(1)") == f"'{start}HYPERLINK(1)"
     assert text_cell("Loneliness") == "Loneliness"
+    assert text_cell(-3) == -3
 
 
 def test_the_api_books_lists_and_records_sessions(personas, referral):
