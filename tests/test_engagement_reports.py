@@ -232,3 +232,35 @@ def test_the_charts_draw_the_reports_own_figures(st_georges, survey):
     assert 'data-value="12"' in charts.measure_changes(measures)
     feedback = feedback_report(own(survey))
     assert 'data-value="13"' in charts.satisfaction(feedback)
+
+
+def test_ons4_is_reported_by_the_ons_thresholds(personas, geography):
+    from signposting.reports.engagement import wellbeing_report
+
+    make_service(service="Sutton befriending", needs="isolation", postcode="SM1 1AA")
+    lw = personas["lw"]
+    taken = timezone.localdate()
+    forms = [  # (baseline, follow-up) for two patients
+        ({"life_satisfaction": 4, "worthwhile": 6, "happiness": 8, "anxiety": 6},
+         {"life_satisfaction": 7, "worthwhile": 9, "happiness": 8, "anxiety": 1}),
+        ({"life_satisfaction": 5, "worthwhile": 0, "happiness": 10, "anxiety": 2}, None),
+    ]  # fmt: skip
+    for baseline, followup in forms:
+        referral = create_referral(
+            referrer=lw, source="gp", home_postcode="SM2 6AA", needs=["isolation"],
+            created_at=timezone.now() - dt.timedelta(days=10),
+        )  # fmt: skip
+        record_measure(referral=referral, recorded_by=lw, measure="ons4",
+                       timepoint="baseline", taken_on=taken, scores=baseline)  # fmt: skip
+        if followup:
+            record_measure(referral=referral, recorded_by=lw, measure="ons4",
+                           timepoint="follow_up", taken_on=taken, scores=followup)  # fmt: skip
+    report = wellbeing_report(own(lw.membership.team))
+    rows = {(r.question, r.band): (r.at_baseline, r.at_follow_up) for r in report.itertuples()}
+    assert rows[("Life satisfaction", "Low")] == (1, 0)  # 4 is low (0-4)
+    assert rows[("Life satisfaction", "Medium")] == (1, 0)  # 5
+    assert rows[("Life satisfaction", "High")] == (0, 1)  # 7
+    assert rows[("Things done are worthwhile", "Very high")] == (0, 1)  # 9
+    assert rows[("Anxiety yesterday", "High")] == (1, 0)  # 6 (6-10) is high anxiety
+    assert rows[("Anxiety yesterday", "Low")] == (1, 0)  # 2
+    assert rows[("Anxiety yesterday", "Very low")] == (0, 1)  # 1: the best band

@@ -9,16 +9,19 @@ from those cells, so it reveals nothing the published cells do not.
   (stored on the referral by signposting.engagement);
 - measures: each score beside its baseline (MeasureItem), by measure, item, category, baseline,
   follow-up;
+- wellbeing: ONS4 scores by question and ONS threshold band, at baseline and follow-up;
 - feedback: anonymous answers by team, month, question and answer. Feedback belongs to a team,
   not to a borough: for an area, the teams funded from it.
 """
 
 import pandas as pd
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, CharField, IntegerField, Q, Value, When
 
 from signposting.measures import (
     MEASURES,
     MYCAW_CATEGORIES,
+    ONS4_BANDS,
+    ONS4_ITEMS,
     Direction,
     MeasureName,
     change_summary,
@@ -259,3 +262,54 @@ def feedback_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
     frame = pd.DataFrame(rows, columns=["question", "answer", "responses", "of"])
     frame["percent"] = percent(frame["responses"], frame["of"].fillna(0))
     return frame[["question", "answer", "responses", "percent"]]
+
+
+# --- ONS4 by the ONS thresholds ---------------------------------------------------------------
+
+WELLBEING_KEYS = ["team", "home", "gp", "month", "item", "baseline_band", "followup_band"]
+
+
+def _band_of(column: str) -> Case:
+    """The ONS threshold band of an ONS4 score column, by its question (anxiety's differ)."""
+    whens = []
+    for item, bands in ONS4_BANDS.items():
+        low = 0
+        for top, band in bands:
+            whens.append(
+                When(item=item, **{f"{column}__gte": low, f"{column}__lte": top}, then=Value(band))
+            )
+            low = top + 1
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def wellbeing_cells(scope: Scope) -> pd.DataFrame:
+    items = scope.apply(MeasureItem.objects.filter(measure=MeasureName.ONS4)).annotate(
+        baseline_band=_band_of("baseline"), followup_band=_band_of("followup")
+    )
+    fields = ["team_id", "home_area_id", "gp_area_id", "month", "item", "baseline_band",
+              "followup_band"]  # fmt: skip
+    return _cube(items, scope, fields, WELLBEING_KEYS)
+
+
+def wellbeing_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
+    """ONS4 personal wellbeing by the ONS thresholds: for each question and band, how many were
+    in it at baseline and at follow-up (of those with both), with shares. Higher is better
+    except anxiety, where "very low" is best."""
+    data = data or ReportData(scope)
+    cells = data.cells("wellbeing", wellbeing_cells)
+    rows = []
+    for item, text in ONS4_ITEMS.items():
+        mine = cells[cells["item"] == item]
+        both = mine[mine["followup_band"] != ""]
+        n_baseline, n_both = int(mine["count"].sum()), int(both["count"].sum())
+        for _, band in ONS4_BANDS[item]:
+            at_baseline = int(mine.loc[mine["baseline_band"] == band, "count"].sum())
+            at_followup = int(both.loc[both["followup_band"] == band, "count"].sum())
+            rows.append((text, band.label, at_baseline, n_baseline, at_followup, n_both))
+    frame = pd.DataFrame(
+        rows, columns=["question", "band", "at_baseline", "of_baseline", "at_follow_up", "of_both"]
+    )
+    frame["percent_at_baseline"] = percent(frame["at_baseline"], frame["of_baseline"])
+    frame["percent_at_follow_up"] = percent(frame["at_follow_up"], frame["of_both"])
+    return frame[["question", "band", "at_baseline", "percent_at_baseline", "at_follow_up",
+                  "percent_at_follow_up"]]  # fmt: skip

@@ -8,7 +8,12 @@ import pandas as pd
 from signposting.reports import charts
 from signposting.reports.cells import ReportData
 from signposting.reports.directory_health import directory_health_report
-from signposting.reports.engagement import feedback_report, measures_report, sessions_report
+from signposting.reports.engagement import (
+    feedback_report,
+    measures_report,
+    sessions_report,
+    wellbeing_report,
+)
 from signposting.reports.gaps import gaps_report
 from signposting.reports.out_of_area import out_of_area_report
 from signposting.reports.outcomes import outcomes_report
@@ -54,6 +59,11 @@ REPORTS: dict[str, ReportSpec] = {
         "Outcome measures, baseline and follow-up",
         ("at_baseline", "with_both", "improved", "same", "worse"),
         (charts.measure_changes,),
+    ),
+    "wellbeing": ReportSpec(
+        wellbeing_report,
+        "ONS4 personal wellbeing by ONS threshold",
+        ("at_baseline", "at_follow_up"),
     ),
     "feedback": ReportSpec(
         feedback_report, "Patient feedback", ("responses",), (charts.satisfaction,)
