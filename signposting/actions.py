@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from directory.models import Need, Service
 from directory.postcodes import postcode_sector
+from signposting.identifiers import note_errors
 from signposting.index import current_index
 from signposting.journey import intake_state, path_states
 from signposting.matching import MatchError, MatchQuery, resolve_patient
@@ -168,6 +169,8 @@ def _check_common(errors, referral, *, stage, kind, reason, note, corrects, need
                 ]
     if len(note) > 2000:
         errors["note"] = ["keep the note to 2,000 characters"]
+    elif identifying := note_errors(note):
+        errors["note"] = identifying
 
 
 def _lock(referral: Referral) -> None:
