@@ -406,3 +406,17 @@ def test_a_team_member_sees_their_teams_exact_dashboard(personas, client):
     assert "Your team&#x27;s own figures: exact." in text
     assert "68.8" in text
     assert 'name="team"' not in text
+
+
+def test_every_count_a_lead_sees_is_a_sum_of_rounded_cells(lead_api, personas):
+    epsom_and_st_helier(personas, waiting=3)
+    for postcode, gp in [("KT17 1AA", "E07000208"), ("KT17 1AA", "E09000029")]:
+        create_referral(
+            referrer=personas["lw"], source="ward", home_postcode=postcode, needs=["isolation"],
+            gp_area=gp,
+        )  # fmt: skip
+    for name, spec in REPORTS.items():
+        rows = lead_api.get(f"/api/v1/reports/{name}/", {"area": "QWE"}).json()
+        for row in rows:
+            for column in spec.counts:
+                assert row[column] % 5 == 0, (name, column, row)
