@@ -22,15 +22,18 @@ SALT = "signpost.feedback.team"
 
 
 def team_token(team: Team) -> str:
-    """The signed token in a team's feedback link."""
-    return signing.dumps({"team": team.pk}, salt=SALT, compress=True)
+    """The signed token in a team's feedback link: the same for a team every time (no
+    timestamp), so a printed QR code keeps working."""
+    return signing.Signer(salt=SALT).sign_object({"team": team.pk}, compress=True)
 
 
 def team_for_token(token: str) -> Team | None:
     """The team a feedback link is for, or None if the link is not one Signpost made."""
     try:
-        payload = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
+        payload = signing.Signer(salt=SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
+        return None
+    if not isinstance(payload, dict):
         return None
     return Team.objects.filter(pk=payload.get("team")).first()
 

@@ -16,11 +16,13 @@ def referrals_report(scope: Scope, data: ReportData | None = None) -> pd.DataFra
     """Referrals by source and by reason (a referral counts once for each of its reasons),
     for the whole period and by month. Percentages are of the referrals in the same month."""
     data = data or ReportData(scope)
-    referrals = data.referrals()
-    if referrals.empty:
+    referrals, needs = data.referrals(), data.needs()
+    # Either may be empty alone: for a lead, a few referrals' cells can round to 0 while their
+    # need cells round up, and the reasons are still published.
+    if referrals.empty and needs.empty:
         return pd.DataFrame(columns=COLUMNS)
     sources = referrals.groupby(["month", "source"], as_index=False)["count"].sum()
-    reasons = data.needs().groupby(["month", "need"], as_index=False)["count"].sum()
+    reasons = needs.groupby(["month", "need"], as_index=False)["count"].sum()
     source_labels = dict(Referral.Source.choices)
     names = need_names()
     parts = []
