@@ -4,7 +4,7 @@ from rest_framework import serializers
 from directory.serializers import AreaRefSerializer
 from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
 from signposting.models import MeasureRecord, OutcomeEvent, Referral, ReferralNeed, Session
-from signposting.vocabulary import INTAKE_LABELS, PATH_LABELS, Reason, Stage
+from signposting.vocabulary import INTAKE_LABELS, PATH_LABELS, Reason, Stage, snomed_for
 
 
 class MatchRequestSerializer(serializers.Serializer):
@@ -246,9 +246,24 @@ class ReferralDetailSerializer(ReferralSerializer):
     paths = serializers.SerializerMethodField()
     unassigned = serializers.SerializerMethodField()
     events = OutcomeEventSerializer(many=True, read_only=True)
+    snomed = serializers.SerializerMethodField(
+        help_text="The SNOMED CT concept of the team's decision, to code the GP record."
+    )
 
     class Meta(ReferralSerializer.Meta):
-        fields = [*ReferralSerializer.Meta.fields, "intake", "unassigned", "events"]
+        fields = [
+            *ReferralSerializer.Meta.fields,
+            *("reference", "snomed", "intake", "unassigned", "events"),
+        ]
+
+    @extend_schema_field(
+        inline_serializer(
+            "Snomed", {"code": serializers.CharField(), "term": serializers.CharField()}
+        )
+    )
+    def get_snomed(self, referral) -> dict | None:
+        concept = snomed_for(referral.state)
+        return None if concept is None else {"code": concept[0], "term": concept[1]}
 
     def _events(self, referral) -> list:
         return sorted(referral.events.all(), key=lambda e: (e.recorded_at, e.id))

@@ -193,6 +193,11 @@ def test_the_api_creates_lists_and_records_both_levels(personas, service):
     assert api.get("/api/v1/referrals/?need=housing").json()["count"] == 0
     detail = api.get(f"{base}/").json()
     assert detail["intake"]["state"] == "accepted"
+    assert detail["reference"] == Referral.objects.get(pk=body["id"]).reference
+    assert detail["snomed"] == {
+        "code": "871731000000106",
+        "term": "Referral to social prescribing service",
+    }
     assert [e["kind"] for e in detail["intake"]["events"]] == ["accepted"]
     paths = {p["need"]: p for p in detail["paths"]}
     assert [e["kind"] for e in paths["isolation"]["events"]] == ["referred", "accepted"]
