@@ -60,6 +60,8 @@ class ReferralAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["team", "source", "age_band", "state"]
     inlines = [OutcomeEventInline]
+    # The reference links a referral to a patient's GP record: it stays with the team.
+    exclude = ["reference"]
 
 
 @admin.register(OutcomeEvent)

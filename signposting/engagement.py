@@ -15,6 +15,7 @@ from django.utils import timezone
 from signposting.matching import MatchError
 from signposting.measures import (
     MEASURES,
+    MYCAW_CATEGORIES,
     MYCAW_CONCERN_SLOTS,
     Direction,
     MeasureError,
@@ -24,7 +25,13 @@ from signposting.measures import (
     score_pseq,
 )
 from signposting.models import MeasureItem, MeasureRecord, Referral, Session
-from signposting.vocabulary import SessionDnaReason, SessionMode, SessionStatus
+from signposting.vocabulary import (
+    INTAKE_LABELS,
+    Kind,
+    SessionDnaReason,
+    SessionMode,
+    SessionStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +44,25 @@ def _choice(errors, field, value, choices) -> None:
         errors[field] = [f"'{value}' is not one of {', '.join(choices.values)}"]
 
 
+# A referral the team decided not to take on (its latest decision) takes no sessions or
+# measures until the team records that it accepted it (a closed one may: a follow-up is often
+# taken at discharge).
+NOT_TAKEN_ON = frozenset({Kind.DECLINED, Kind.NOT_ELIGIBLE, Kind.UNABLE_TO_CONTACT})
+
+
+def _check_taken_on(errors, referral: Referral) -> None:
+    if referral.state in NOT_TAKEN_ON:
+        errors["referral"] = [
+            f"The team's decision is '{INTAKE_LABELS[referral.state]}': record that the team "
+            "accepted the referral first"
+        ]
+
+
 @transaction.atomic
 def book_session(*, referral: Referral, recorded_by, date: dt.date, mode: str) -> Session:
     """Book a session with the link worker for the referral."""
     errors: dict[str, list[str]] = {}
+    _check_taken_on(errors, referral)
     _choice(errors, "mode", mode, SessionMode)
     today = timezone.localdate()
     if not isinstance(date, dt.date):
@@ -51,6 +73,7 @@ def book_session(*, referral: Referral, recorded_by, date: dt.date, mode: str) -
         errors["date"] = ["book sessions no more than a year ahead"]
     if errors:
         raise MatchError(errors)
+    Referral.objects.select_for_update().filter(pk=referral.pk).first()  # counts stay right
     session = Session.objects.create(
         referral=referral,
         team_id=referral.team_id,
@@ -74,7 +97,10 @@ def record_session(*, session: Session, recorded_by, status: str, dna_reason: st
     _choice(errors, "status", status, SessionStatus)
     if status == SessionStatus.DID_NOT_ATTEND:
         if not dna_reason:
-            errors["dna_reason"] = [f"say why ({', '.join(SessionDnaReason.values)})"]
+            errors["dna_reason"] = [
+                "Say why they did not attend: "
+                + ", ".join(label.lower() for label in SessionDnaReason.labels)
+            ]
         else:
             _choice(errors, "dna_reason", dna_reason, SessionDnaReason)
     elif dna_reason:
@@ -84,6 +110,7 @@ def record_session(*, session: Session, recorded_by, status: str, dna_reason: st
         errors["status"] = [f"the session is on {session.date:%-d %B %Y}: record it then"]
     if errors:
         raise MatchError(errors)
+    Referral.objects.select_for_update().filter(pk=session.referral_id).first()
     session = Session.objects.select_for_update().get(pk=session.pk)
     session.status, session.dna_reason = status, dna_reason
     session.recorded_by, session.updated_at = recorded_by, timezone.now()
@@ -114,6 +141,7 @@ def record_measure(
         errors["taken_on"] = ["the date it was taken cannot be in the future"]
     elif taken_on < timezone.localtime(referral.created_at).date():
         errors["taken_on"] = ["the date it was taken cannot be before the referral"]
+    _check_taken_on(errors, referral)
     fields: dict = {}
     if not isinstance(scores, dict):
         errors["scores"] = ["give the scores as an object of item: score"]
@@ -122,6 +150,8 @@ def record_measure(
             fields = _scored(measure, scores)
         except MeasureError as exc:
             errors.update(exc.errors)
+    if not errors:
+        _check_against_other_timepoint(errors, referral, measure, timepoint, taken_on, fields)
     if errors:
         raise MatchError(errors)
     record, created = MeasureRecord.objects.update_or_create(
@@ -147,6 +177,35 @@ def record_measure(
         timepoint,
     )
     return record
+
+
+def _check_against_other_timepoint(errors, referral, measure, timepoint, taken_on, fields):
+    """A follow-up comes on or after its baseline, and a MYCaW follow-up scores the same
+    concerns (by category) as the baseline did."""
+    other = (
+        MeasureRecord.objects.filter(referral=referral, measure=measure)
+        .exclude(timepoint=timepoint)
+        .first()
+    )
+    if other is None:
+        return
+    baseline = timepoint == MeasureRecord.Timepoint.BASELINE
+    if (baseline and taken_on > other.taken_on) or (not baseline and taken_on < other.taken_on):
+        errors["taken_on"] = [
+            f"The {'baseline' if baseline else 'follow-up'} must be "
+            f"{'on or before' if baseline else 'on or after'} the "
+            f"{'follow-up' if baseline else 'baseline'} ({other.taken_on:%-d %B %Y})"
+        ]
+    if measure == MeasureName.MYCAW:
+        for slot in MYCAW_CONCERN_SLOTS:
+            mine, theirs = fields.get(f"{slot}_category", ""), getattr(other, f"{slot}_category")
+            if mine != theirs:
+                errors[f"{slot}_category"] = [
+                    f"{slot.replace('_', ' ').capitalize()}: the "
+                    f"{'follow-up' if baseline else 'baseline'} scored "
+                    + (f"'{MYCAW_CATEGORIES[theirs]}'" if theirs else "no concern here")
+                    + ": score the same concerns at both times"
+                ]
 
 
 def _scored(measure: str, scores: dict) -> dict:

@@ -4,7 +4,7 @@ printable copy, and the team's page with the link and its QR code."""
 import segno
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -38,7 +38,8 @@ def give_feedback(request, token: str):
         except MatchError as exc:
             form.add_match_errors(exc)
         else:
-            return render(request, "signposting/feedback_thanks.html", {"team": team})
+            # Post, then redirect: reloading the thank-you page sends nothing again.
+            return redirect("feedback-thanks", token=token)
     status = 400 if form.is_bound else 200
     return render(
         request,
@@ -46,6 +47,11 @@ def give_feedback(request, token: str):
         {"team": team, "form": form, "printable": False},
         status=status,
     )
+
+
+@never_cache
+def feedback_thanks(request, token: str):
+    return render(request, "signposting/feedback_thanks.html", {"team": _team(token)})
 
 
 def feedback_print(request, token: str):

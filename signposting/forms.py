@@ -13,13 +13,13 @@ from signposting.measures import MEASURES, MYCAW_CATEGORIES, MeasureName
 from signposting.models import MeasureRecord, OutcomeEvent, Referral
 from signposting.vocabulary import (
     CONNECTS,
+    FEEDBACK_PROMPTS,
     FEEDBACK_QUESTIONS,
     INTAKE_LABELS,
     INTAKE_STATE_LABELS,
     PATH_LABELS,
     RECOMMEND,
     RECOMMEND_QUESTION,
-    SATISFACTION,
     STRATEGIES,
     WAITING,
     Kind,
@@ -350,7 +350,7 @@ class BookSessionForm(forms.Form):
 
     date = forms.DateField(
         label="Date of the session",
-        help_text="For example, 2026-12-14",
+        help_text="Use the date picker, or type it as 2026-12-14",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     mode = forms.ChoiceField(label="How it is delivered", choices=SessionMode.choices)
@@ -370,6 +370,13 @@ class SessionOutcomeForm(forms.Form):
         choices=[("", "Not applicable"), *SessionDnaReason.choices],
         required=False,
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A reason left selected from an earlier "did not attend" goes with it.
+        if cleaned.get("status") != SessionStatus.DID_NOT_ATTEND:
+            cleaned["dna_reason"] = ""
+        return cleaned
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, prefix=f"session-{session.pk}", **kwargs)
@@ -399,11 +406,9 @@ class FeedbackForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, (text, answers) in FEEDBACK_QUESTIONS.items():
+        for name, (_topic, answers) in FEEDBACK_QUESTIONS.items():
             self.fields[name] = forms.ChoiceField(
-                label=f"How satisfied were you with: {text.lower()}?"
-                if answers is SATISFACTION
-                else f"How was {text.lower()}?",
+                label=FEEDBACK_PROMPTS[name],
                 choices=answers,
                 required=False,
                 widget=forms.RadioSelect,
@@ -435,7 +440,7 @@ class MeasureForm(forms.Form):
     timepoint = forms.ChoiceField(label="When", choices=MeasureRecord.Timepoint.choices)
     taken_on = forms.DateField(
         label="Date taken",
-        help_text="For example, 2026-12-14",
+        help_text="Use the date picker, or type it as 2026-12-14",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -444,12 +449,13 @@ class MeasureForm(forms.Form):
         self.measure = MEASURES[MeasureName(measure)]
         if self.measure.slug == MeasureName.MYCAW:
             categories = [("", "None"), *MYCAW_CATEGORIES.items()]
-            for slot, slot_label in (("concern_1", "First"), ("concern_2", "Second (optional)")):
+            for slot, slot_label in (("concern_1", "First concern"),
+                                     ("concern_2", "Second concern (optional)")):  # fmt: skip
                 self.fields[f"{slot}_category"] = forms.ChoiceField(
-                    label=f"{slot_label} concern: category", choices=categories, required=False
+                    label=f"{slot_label}: category", choices=categories, required=False
                 )
                 self.fields[f"{slot}_score"] = forms.ChoiceField(
-                    label=f"{slot_label} concern: how much it bothers them",
+                    label=f"{slot_label}: how much it bothers them",
                     choices=_score_choices(self.measure.scales[slot]),
                     required=False,
                 )

@@ -45,6 +45,12 @@ def intake_state(events) -> IntakeState:
     )
 
 
+def decision(events):
+    """The referral's latest standing intake event (its state), or None while waiting."""
+    intake = [e for e in standing(events) if e.stage == Stage.INTAKE]
+    return intake[-1] if intake else None
+
+
 def path_state(events) -> PathState:
     """Return one need's state from the events of its path (and only those)."""
     path = [e for e in standing(events) if e.stage == Stage.PATH]

@@ -30,6 +30,7 @@ from signposting.forms import (
     SessionOutcomeForm,
     filter_by_status,
 )
+from signposting.journey import decision
 from signposting.matching import MatchError
 from signposting.measures import MEASURES, MYCAW_CATEGORIES, MeasureName
 from signposting.models import MeasureRecord, OutcomeEvent, ReferralNeed
@@ -257,7 +258,7 @@ def journey_context(
     ]
     return {
         "referral": referral,
-        "snomed": snomed_for(referral.state),
+        "snomed": _snomed(events),
         "sessions": sessions,
         "book_form": book_form or BookSessionForm(),
         **measures_context(referral, measure_forms or {}),
@@ -357,7 +358,7 @@ def referral_export(request):
          "snomed_term", "needs"]
     )  # fmt: skip
     for referral in referrals.iterator(chunk_size=2000):
-        concept = snomed_for(referral.state) or ("", "")
+        concept = _snomed(referral.intake_events) or ("", "")
         decided = [e for e in referral.intake_events if e.kind == referral.state]
         writer.writerow(
             text_cell(value or "")
@@ -372,3 +373,9 @@ def referral_export(request):
             )
         )
     return response
+
+
+def _snomed(events) -> tuple[str, str] | None:
+    """The SNOMED CT concept of the referral's standing decision, from its events."""
+    latest = decision(events)
+    return None if latest is None else snomed_for(latest.kind, latest.reason)

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from directory.serializers import AreaRefSerializer
+from signposting.journey import decision
 from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
 from signposting.models import MeasureRecord, OutcomeEvent, Referral, ReferralNeed, Session
 from signposting.vocabulary import INTAKE_LABELS, PATH_LABELS, Reason, Stage, snomed_for
@@ -262,7 +263,8 @@ class ReferralDetailSerializer(ReferralSerializer):
         )
     )
     def get_snomed(self, referral) -> dict | None:
-        concept = snomed_for(referral.state)
+        latest = decision(referral.events.all())
+        concept = None if latest is None else snomed_for(latest.kind, latest.reason)
         return None if concept is None else {"code": concept[0], "term": concept[1]}
 
     def _events(self, referral) -> list:

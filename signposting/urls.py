@@ -29,4 +29,5 @@ urlpatterns = [
     path("team/feedback/", feedback_views.team_feedback, name="team-feedback"),
     path("feedback/<str:token>/", feedback_views.give_feedback, name="feedback-give"),
     path("feedback/<str:token>/print/", feedback_views.feedback_print, name="feedback-print"),
+    path("feedback/<str:token>/thanks/", feedback_views.feedback_thanks, name="feedback-thanks"),
 ]

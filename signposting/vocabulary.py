@@ -153,8 +153,12 @@ SNOMED_FOR_INTAKE = {
 }
 
 
-def snomed_for(intake_state: str) -> tuple[str, str] | None:
-    """The SNOMED CT concept (code, term) for a referral's intake state, where one exists."""
+def snomed_for(intake_state: str, reason: str = "") -> tuple[str, str] | None:
+    """The SNOMED CT concept (code, term) for a referral's intake outcome, where one exists.
+    "Declined" is coded only when the patient declined: a need outside the link worker's scope
+    is the team's decision, not the patient's."""
+    if intake_state == Kind.DECLINED and reason == Reason.NEED_OUT_OF_SCOPE:
+        return None
     return SNOMED_FOR_INTAKE.get(intake_state)
 
 
@@ -203,6 +207,15 @@ FEEDBACK_QUESTIONS = {
     ),
     "treated": ("How you were treated", SATISFACTION),
     "overall": ("Your overall experience of the service", EXPERIENCE),
+}
+# The questions as the patient reads them.
+FEEDBACK_PROMPTS = {
+    "information": "How satisfied were you with the information you had before your first session?",
+    "sessions": "How satisfied were you with the sessions?",
+    "skills": "How satisfied were you that the person you saw had the skills to help with your "
+    "concerns?",
+    "treated": "How satisfied were you with how you were treated?",
+    "overall": "How was your overall experience of the service?",
 }
 RECOMMEND = (
     ("very_likely", "Very likely"),

@@ -161,3 +161,24 @@ def test_each_score_is_kept_beside_its_baseline_with_its_direction(personas, ref
         ("ons4", "anxiety"): (5, 2, 1),  # lower anxiety is better
     }
     assert MeasureItem.objects.get(item="concern_1").category == "physical"
+
+
+def test_a_follow_up_scores_the_same_concerns_after_the_baseline(personas, referral):
+    lw = personas["lw"]
+    day = timezone.localdate()
+    baseline = {"concern_1": {"category": "physical", "score": 6}, "wellbeing": 4}
+    record_measure(referral=referral, recorded_by=lw, measure="mycaw", timepoint="baseline",
+                   taken_on=day - dt.timedelta(days=7), scores=baseline)  # fmt: skip
+    other = {"concern_1": {"category": "mental_emotional", "score": 2}, "wellbeing": 3}
+    with pytest.raises(MatchError) as error:
+        record_measure(referral=referral, recorded_by=lw, measure="mycaw",
+                       timepoint="follow_up", taken_on=day, scores=other)  # fmt: skip
+    assert "Physical" in error.value.errors["concern_1_category"][0]
+    with pytest.raises(MatchError) as error:
+        record_measure(referral=referral, recorded_by=lw, measure="mycaw", timepoint="follow_up",
+                       taken_on=day - dt.timedelta(days=8), scores=baseline)  # fmt: skip
+    assert "on or after the baseline" in error.value.errors["taken_on"][0]
+    assert MeasureRecord.objects.count() == 1
+    record_measure(referral=referral, recorded_by=lw, measure="mycaw", timepoint="follow_up",
+                   taken_on=day, scores={**baseline, "wellbeing": 2})  # fmt: skip
+    assert MeasureRecord.objects.count() == 2

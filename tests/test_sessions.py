@@ -163,6 +163,12 @@ def test_the_page_shows_the_reference_and_the_snomed_code(client, personas, refe
         referral=referral, recorded_by=personas["lw"], kind="declined", reason="not_ready"
     )
     assert "871711000000103" in client.get(f"/referrals/{referral.pk}/").content.decode()
+    # Outside the link worker's scope is the team's decision, not the patient declining.
+    record_intake_outcome(
+        referral=referral, recorded_by=personas["lw"], kind="declined", reason="need_out_of_scope"
+    )
+    page = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "871711000000103" not in page and "None for this decision" in page
 
 
 def test_the_team_export_codes_each_referral_for_the_gp_record(client, personas, referral):
@@ -228,3 +234,13 @@ def test_the_referral_keeps_its_session_counts(personas, referral):
         referral.sessions_booked, referral.sessions_attended, referral.sessions_missed,
         referral.sessions_in_person, referral.sessions_remote,
     ) == (3, 1, 1, 1, 2)  # fmt: skip
+
+
+def test_no_session_is_booked_for_a_referral_the_team_did_not_take_on(personas, referral):
+    record_intake_outcome(
+        referral=referral, recorded_by=personas["lw"], kind="declined", reason="not_ready"
+    )
+    with pytest.raises(MatchError) as error:
+        book_session(referral=referral, recorded_by=personas["lw"], date=today(), mode="remote")
+    assert "Declined" in error.value.errors["referral"][0]
+    assert Session.objects.count() == 0

@@ -162,7 +162,9 @@ def measures_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
                 ("MYCaW concern category", text, int(by_category[category]),
                  *([None] * (len(MEASURE_COLUMNS) - 3)))
             )  # fmt: skip
-    return pd.DataFrame(rows, columns=MEASURE_COLUMNS)
+    frame = pd.DataFrame(rows, columns=MEASURE_COLUMNS)
+    counts = ["at_baseline", "with_both", "improved", "same", "worse"]
+    return frame.astype(dict.fromkeys(counts, "Int64"))  # counts stay whole where shown
 
 
 def _changes(cells: pd.DataFrame, better: Direction) -> tuple:
