@@ -104,10 +104,13 @@ def _stacked(table: pd.DataFrame, title: str, unit: str) -> str | None:
     """Vertical stacked bars: one per row of table (index), one segment per column."""
     if table.empty or table.to_numpy().sum() == 0:
         return None
-    left, top, bar, gap, plot_h = 50, 20, 34, 10, 180
+    # Room for the longest label, written at 45 degrees below its bar (about 5 px a character
+    # down and to the left).
+    label_room = max(50, 5 * max(len(str(label)) for label in table.index) + 14)
+    left, top, bar, gap, plot_h = max(50, label_room - 20), 20, 34, 10, 180
     legend_h = 18 * len(table.columns) + 10
     width = max(360, left + (bar + gap) * len(table) + 20)
-    height = top + plot_h + 50 + legend_h
+    height = top + plot_h + label_room + legend_h
     peak = max(1, int(table.sum(axis=1).max()))
     scale = plot_h / peak
     body = [
@@ -136,7 +139,7 @@ def _stacked(table: pd.DataFrame, title: str, unit: str) -> str | None:
             f'transform="rotate(-45 {x + bar / 2} {top + plot_h + 14})" fill="{TEXT}">'
             f"{escape(str(label))}</text>"
         )
-    y = top + plot_h + 50
+    y = top + plot_h + label_room
     for k, column in enumerate(table.columns):
         body.append(
             f'<rect x="{left}" y="{y + 18 * k}" width="12" height="12" '
