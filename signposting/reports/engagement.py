@@ -22,9 +22,9 @@ from signposting.measures import (
     Direction,
     MeasureName,
     change_summary,
-    median_iqr,
     round_half_up,
     value_range,
+    weighted_median_iqr,
 )
 from signposting.models import FeedbackResponse, MeasureItem, Team
 from signposting.reports.cells import NOT_KNOWN, ReportData, _cube
@@ -53,10 +53,10 @@ def session_cells(scope: Scope) -> pd.DataFrame:
     return frame.astype({"accepted": bool, "in_person": bool, "remote": bool})
 
 
-def _spread(cells: pd.DataFrame, column: str) -> list[int]:
-    """Each patient's value of a column, from the cells' counts."""
-    return [value for value, n in zip(cells[column], cells["count"], strict=True)
-            for _ in range(int(n))]  # fmt: skip
+def _spread(cells: pd.DataFrame, column: str) -> list[tuple[int, int]]:
+    """Each value of a column with its number of patients (none left out: count > 0)."""
+    counts = cells.groupby(column)["count"].sum()
+    return [(int(value), int(n)) for value, n in counts.items() if n > 0]
 
 
 def sessions_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
@@ -82,8 +82,9 @@ def sessions_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
         ("Sessions attended", attended, booked),
     ]
     for column, text in (("booked", "booked"), ("attended", "attended")):
-        values = _spread(cells, column)
-        spread, middle = value_range(values), median_iqr(values)
+        counted = _spread(cells, column)
+        spread = value_range(value for value, _ in counted)
+        middle = weighted_median_iqr(counted)
         rows += [
             (f"Sessions {text} per patient: fewest", spread and spread.minimum, None),
             (f"Sessions {text} per patient: most", spread and spread.maximum, None),
