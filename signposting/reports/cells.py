@@ -85,11 +85,15 @@ class ReportData:
         return self._cache[name]
 
     def prefetch(self) -> None:
-        """Query both cubes, at the same time where that is safe: each in its own thread with
-        its own connection, only outside a transaction (another connection would not see its
-        writes) and on a database file or server."""
-        readers = {"referrals": referral_cells, "needs": need_cells}
-        missing = [n for n in readers if n not in self._cache and self._true[n] is None]
+        """Query every cube (the two here and those of reports/engagement.py), at the same time
+        where that is safe: each in its own thread with its own connection, only outside a
+        transaction (another connection would not see its writes) and on a database file or
+        server."""
+        # Imported here: reports/engagement.py builds on this module.
+        from signposting.reports.engagement import CUBES
+
+        readers = {"referrals": referral_cells, "needs": need_cells, **CUBES}
+        missing = [n for n in readers if n not in self._cache and self._true.get(n) is None]
         in_memory = "memory" in str(connection.settings_dict.get("NAME", ""))
         if len(missing) < 2 or connection.in_atomic_block or in_memory:
             for name in missing:
