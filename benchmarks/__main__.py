@@ -4,8 +4,9 @@ Usage: python -m benchmarks [step ...]
   steps: dashboard, postcodes, import, match, reports; default all.
   dashboard: the reports page (server time, every report and chart) on the demo history of
     2,000 referrals, in its own database (bench-dashboard.sqlite3, rebuilt each run).
-  reports: 1,000,000 synthetic referrals (about 3 minutes to generate on SQLite), then each
-    report and the whole page for one ICB and for all areas.
+  reports: 1,000,000 synthetic referrals with their sessions, outcome measures and feedback
+    (about 4 minutes to generate on SQLite), then each report (sessions, measures and feedback
+    among them) and the whole page for one ICB and for all areas.
 The database is bench.sqlite3 unless BENCH_DATABASE_URL names another (e.g. PostgreSQL).
 Each step runs as a child process so that its wall time and peak memory are its own.
 """

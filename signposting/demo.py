@@ -5,15 +5,18 @@ are accepted by the team; of the rest, about 40% could not be contacted, 35% dec
 need out of the link worker's scope) and 25% were not eligible, mostly because they lived out of
 borough. A few are still waiting. Each need of an accepted referral then has its own path: a
 referral to a service that covers it (or "no service available" where the demo directory has a
-deliberate gap), and what the service said.
+deliberate gap), and what the service said. Accepted referrals then have sessions with the
+link worker, outcome measures at baseline and follow-up, and some patients leave feedback
+(signposting.synthetic.engagement, seeded like the rest), so the dashboard shows every report.
 """
 
 import datetime as dt
 import random
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from directory.demo import DELIBERATE_GAPS
@@ -21,6 +24,7 @@ from directory.models import Area, Need, Postcode, Service
 from signposting.actions import age_band, refresh_states
 from signposting.models import Membership, OutcomeEvent, Referral, ReferralNeed, Team
 from signposting.references import unused_reference
+from signposting.synthetic import COUNT_FIELDS, engagement, insert_engagement
 from signposting.vocabulary import Kind, Stage
 
 DEMO_PASSWORD = "signpost-demo-2026"  # noqa: S105 - printed for the demo, never in production
@@ -171,7 +175,38 @@ def load_demo_referrals(*, count: int = 2000, seed: int = 1) -> int:
     ReferralNeed.objects.bulk_create(through, batch_size=2000)
     OutcomeEvent.objects.bulk_create(events, batch_size=2000)
     refresh_states([r.pk for r in referrals])
+    _engagement(seed, [r.pk for r in referrals], now)
     return len(referrals)
+
+
+def _engagement(seed: int, pks: list[int], now) -> None:
+    """Sessions, outcome measures and feedback for the accepted referrals, as the link workers
+    would have recorded them (signposting.synthetic.engagement, seeded)."""
+    accepted = list(
+        Referral.objects.filter(pk__in=pks, ever_accepted=True)
+        .order_by("pk")
+        .select_related("referrer")
+    )
+    made = engagement(
+        np.random.default_rng(seed),
+        [(r.pk, r.team_id, r.created_at, r.record_key, r.home_area_id, r.gp_area_id)
+         for r in accepted],
+        user_id=accepted[0].referrer_id if accepted else None,
+        now=now,
+    )  # fmt: skip
+    # Recorded by the referral's own link worker; times stored as Django stores them.
+    referrer = {r.pk: r.referrer_id for r in accepted}
+    when = connection.ops.adapt_datetimefield_value
+    made.sessions = [(*row[:2], when(row[2]), *row[3:8], referrer[row[0]], when(row[9]))
+                     for row in made.sessions]  # fmt: skip
+    made.records = [(*row[:2], when(row[2]), *row[3:11], referrer[row[0]], when(row[12]))
+                    for row in made.records]  # fmt: skip
+    made.items = [(*row[:4], when(row[4]), *row[5:]) for row in made.items]
+    insert_engagement(made)
+    for referral, counts in zip(accepted, made.counts.tolist(), strict=True):
+        for name, value in zip(COUNT_FIELDS, counts, strict=True):
+            setattr(referral, name, value)
+    Referral.objects.bulk_update(accepted, COUNT_FIELDS, batch_size=500)
 
 
 def _story(rng, referral, need_objs, ineligible, services_by_need) -> list[OutcomeEvent]:

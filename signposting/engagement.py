@@ -276,6 +276,26 @@ def item_scores(record: MeasureRecord) -> dict[str, tuple[int, str]]:
     return {k: (v, "") for k, v in record.scores.items()}
 
 
+def item_changes(
+    measure: str,
+    baseline: dict[str, tuple[int, str]],
+    followup: dict[str, tuple[int, str]],
+) -> list[tuple[str, str, int, int | None, int | None]]:
+    """A referral's reported items for one measure, from its baseline and follow-up item
+    scores (item_scores): (item, category, baseline, follow-up or None, change or None), where
+    change is 1 better, 0 the same, -1 worse in the measure's own direction."""
+    scales = MEASURES[MeasureName(measure)].scales
+    items = []
+    for item, (score, category) in baseline.items():
+        after = followup.get(item, (None, ""))[0]
+        change = None
+        if after is not None:
+            moved = (after > score) - (after < score)
+            change = moved if scales[item].better == Direction.HIGHER else -moved
+        items.append((item, category, score, after, change))
+    return items
+
+
 def refresh_measure_items(referral: Referral, measure: str) -> None:
     """Rewrite the referral's MeasureItem rows for one measure from its records."""
     records = {
@@ -283,22 +303,13 @@ def refresh_measure_items(referral: Referral, measure: str) -> None:
     }
     baseline = item_scores(records["baseline"]) if "baseline" in records else {}
     followup = item_scores(records["follow_up"]) if "follow_up" in records else {}
-    scales = MEASURES[MeasureName(measure)].scales
     MeasureItem.objects.filter(referral=referral, measure=measure).delete()
-    items = []
-    for item, (score, category) in baseline.items():
-        after = followup.get(item, (None, ""))[0]
-        change = None
-        if after is not None:
-            better = scales[item].better
-            moved = (after > score) - (after < score)
-            change = moved if better == Direction.HIGHER else -moved
-        items.append(
-            MeasureItem(
-                referral=referral, team_id=referral.team_id, home_area_id=referral.home_area_id,
-                gp_area_id=referral.gp_area_id, created_at=referral.created_at,
-                record_key=referral.record_key, measure=measure, item=item, category=category,
-                baseline=score, followup=after, change=change,
-            )
-        )  # fmt: skip
-    MeasureItem.objects.bulk_create(items)
+    MeasureItem.objects.bulk_create(
+        MeasureItem(
+            referral=referral, team_id=referral.team_id, home_area_id=referral.home_area_id,
+            gp_area_id=referral.gp_area_id, created_at=referral.created_at,
+            record_key=referral.record_key, measure=measure, item=item, category=category,
+            baseline=score, followup=after, change=change,
+        )
+        for item, category, score, after, change in item_changes(measure, baseline, followup)
+    )  # fmt: skip

@@ -492,6 +492,43 @@ def median_iqr(values: Iterable[float]) -> MedianIQR | None:
     return MedianIQR(quantile(ordered, 0.5), quantile(ordered, 0.25), quantile(ordered, 0.75))
 
 
+def weighted_quantile(counted: Sequence[tuple[float, int]], p: float) -> float:
+    """quantile() of the values each repeated its count of times, without repeating them:
+    `counted` is (value, count) sorted by value, with no count below 0. The same arithmetic on
+    the same order statistics, so the result is the same float."""
+    total = sum(n for _, n in counted)
+    if total == 0:
+        raise ValueError("no values")
+    position = p * (total - 1)
+    lower = math.floor(position)
+    upper = min(lower + 1, total - 1)
+    fraction = position - lower
+    low = high = None
+    seen = 0
+    for value, n in counted:
+        seen += n
+        if low is None and lower < seen:
+            low = value
+        if upper < seen:
+            high = value
+            break
+    return low + fraction * (high - low)
+
+
+def weighted_median_iqr(counted: Iterable[tuple[float, int]]) -> MedianIQR | None:
+    """median_iqr() of values given as (value, how many times), in any order."""
+    totals: dict[float, int] = {}
+    for value, n in counted:
+        if n < 0:
+            raise ValueError("a count cannot be negative")
+        if n:
+            totals[value] = totals.get(value, 0) + n
+    if not totals:
+        return None
+    ordered = sorted(totals.items())
+    return MedianIQR(*(weighted_quantile(ordered, p) for p in (0.5, 0.25, 0.75)))
+
+
 @dataclass(frozen=True)
 class ValueRange:
     minimum: float

@@ -43,6 +43,12 @@ class Membership(models.Model):
         return f"{self.user} in {self.team}"
 
 
+# The columns the referral and sessions cubes group and sum (reports/cells.py, engagement.py).
+_REFERRAL_CUBE = ["team", "source", "state", "ever_accepted", "record_key", "sessions_booked",
+                  "sessions_attended", "sessions_missed", "sessions_in_person",
+                  "sessions_remote"]  # fmt: skip
+
+
 class Referral(models.Model):
     """One patient referred for social prescribing, with a minimal, non-identifying profile."""
 
@@ -119,10 +125,21 @@ class Referral(models.Model):
         # No index on created_at alone: reports read most of a year, where a full scan is
         # four times faster than walking an index; team lists use (team, created_at). The
         # others cover the reports' GROUP BYs, so SQLite reads an index, not the table.
+        # For an area, reports read the referrals with the home or the GP borough in it (an
+        # OR that SQLite answers from one index for each side): those two hold every column
+        # the referral and sessions cubes group or sum, so the table itself is not read.
         indexes = [
             models.Index(fields=["team", "created_at"]),
             models.Index(fields=["source", "created_at"]),
             models.Index(fields=["state", "ever_accepted", "created_at"]),
+            models.Index(
+                fields=["home_area", "created_at", "gp_area", *_REFERRAL_CUBE],
+                name="referral_home_cube",
+            ),
+            models.Index(
+                fields=["gp_area", "created_at", "home_area", *_REFERRAL_CUBE],
+                name="referral_gp_cube",
+            ),
         ]
         permissions = [("view_reports", "Can see network reports")]
 
@@ -336,6 +353,10 @@ class FeedbackResponse(models.Model):
         return f"Feedback for {self.team} ({self.month:%B %Y})"
 
 
+# The columns the measures report's cube groups and sums (reports/engagement.py).
+_MEASURE_CUBE = ["team", "measure", "item", "category", "change", "record_key"]
+
+
 class MeasureItem(models.Model):
     """One score of one measure for one referral, baseline beside follow-up: derived from
     MeasureRecord by signposting.engagement, so that reports count changes with one GROUP BY.
@@ -367,7 +388,19 @@ class MeasureItem(models.Model):
                 fields=["referral", "measure", "item"], name="one_score_per_item"
             )
         ]
-        indexes = [models.Index(fields=["measure", "item", "created_at"])]
+        # As for referrals: the two sides of an area's OR, with every column the measures cube
+        # groups or sums.
+        indexes = [
+            models.Index(fields=["measure", "item", "created_at"]),
+            models.Index(
+                fields=["home_area", "created_at", "gp_area", *_MEASURE_CUBE],
+                name="measure_item_home_cube",
+            ),
+            models.Index(
+                fields=["gp_area", "created_at", "home_area", *_MEASURE_CUBE],
+                name="measure_item_gp_cube",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.measure} {self.item}: {self.baseline} to {self.followup}"

@@ -6,6 +6,8 @@ belong to teams named "Synthetic team ..." and a new run replaces them.
 """
 
 import datetime as dt
+import json
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -15,8 +17,32 @@ from django.utils import timezone
 
 from directory.bulk import insert_rows, reset_sequence
 from directory.models import Area, Need, Postcode, Service
-from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
-from signposting.vocabulary import REFUSALS, TAKEN_UP, WAITING, Kind, Reason, Stage
+from signposting.engagement import item_changes, item_scores
+from signposting.measures import MYCAW_CATEGORIES, ONS4_ITEMS, PSEQ_ITEMS, MeasureName
+from signposting.models import (
+    FeedbackResponse,
+    MeasureItem,
+    MeasureRecord,
+    OutcomeEvent,
+    Referral,
+    ReferralNeed,
+    Session,
+    Team,
+)
+from signposting.vocabulary import (
+    FEEDBACK_QUESTIONS,
+    RECOMMEND,
+    REFUSALS,
+    STRATEGIES,
+    TAKEN_UP,
+    WAITING,
+    Kind,
+    Reason,
+    SessionDnaReason,
+    SessionMode,
+    SessionStatus,
+    Stage,
+)
 
 TEAM_PREFIX = "Synthetic team "
 # Intake outcomes ("" is still waiting), and the last event of each need's path once accepted.
@@ -44,6 +70,8 @@ def delete_synthetic_referrals() -> None:
             # Events are append-only, guarded by a trigger: lift it for this bulk clean-up only.
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER outcome_event_no_change")  # noqa: S608
         ids = referrals.values("id")
+        for model in (MeasureItem, MeasureRecord, Session, FeedbackResponse):
+            model.objects.filter(team__in=teams)._raw_delete(connection.alias)
         OutcomeEvent.objects.filter(referral__in=ids)._raw_delete(connection.alias)
         Referral.needs.through.objects.filter(referral__in=ids)._raw_delete(connection.alias)
         referrals._raw_delete(connection.alias)
@@ -103,6 +131,17 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
     second = rng.choice(need_ids, referrals)
     ends = rng.choice(len(PATH_ENDS), (referrals, 2), p=PATH_WEIGHTS)
     picks = rng.random((referrals, 2))
+    accepted = np.flatnonzero(intake == INTAKE.index(Kind.ACCEPTED))
+    made = engagement(
+        rng,
+        [(int(ids[i]), teams[team_pick[i]].pk, created[i], int(keys[i]), str(home[i]), str(gp[i]))
+         for i in accepted.tolist()],
+        user_id=user.pk,
+        now=now,
+    )  # fmt: skip
+    counts = np.zeros((referrals, len(COUNT_FIELDS)), dtype=np.int64)
+    counts[accepted] = made.counts
+    counts = counts.tolist()
 
     rows, need_rows, event_rows = [], [], []
 
@@ -119,7 +158,7 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
             (
                 referral_id, teams[team_pick[i]].pk, user.pk, sources[i], when,
                 sector_list[home[i]][i % len(sector_list[home[i]])], home[i], gp[i],
-                ages[i], "", "", kind, kind == Kind.ACCEPTED, int(keys[i]),
+                ages[i], "", "", kind, kind == Kind.ACCEPTED, int(keys[i]), *counts[i],
             )
         )  # fmt: skip
         if kind:
@@ -151,7 +190,7 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
         Referral._meta.db_table,
         ("id", "team_id", "referrer_id", "source", "created_at", "postcode_sector",
          "home_area_id", "gp_area_id", "age_band", "sex", "ethnic_group", "state", "ever_accepted",
-         "record_key"),
+         "record_key", *COUNT_FIELDS),
         rows,
     )  # fmt: skip
     insert_rows(
@@ -167,5 +206,220 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
          "excluded_reason"),
         event_rows,
     )  # fmt: skip
+    insert_engagement(made)
     reset_sequence(Referral)
     return referrals
+
+
+# --- Sessions, outcome measures and feedback -------------------------------------------------
+
+# Sessions booked per accepted referral (0 to 8), and what became of each one.
+SESSION_COUNT_WEIGHTS = [0.10, 0.12, 0.14, 0.15, 0.14, 0.12, 0.10, 0.08, 0.05]
+SESSION_OUTCOMES = [SessionStatus.ATTENDED, SessionStatus.DID_NOT_ATTEND, SessionStatus.CANCELLED]
+SESSION_OUTCOME_WEIGHTS = [0.80, 0.11, 0.09]
+DNA_REASON_WEIGHTS = {
+    SessionDnaReason.AWAY: 0.25,
+    SessionDnaReason.BEREAVEMENT: 0.10,
+    SessionDnaReason.TOO_UNWELL: 0.45,
+    SessionDnaReason.OTHER: 0.20,
+}
+# Accepted referrals with a baseline, which measures they took, and how many were followed up.
+BASELINE_SHARE = 0.6
+MEASURE_SHARES = {MeasureName.MYCAW: 0.8, MeasureName.PSEQ: 0.4, MeasureName.ONS4: 0.6}
+FOLLOW_UP_SHARE = 0.6
+FOLLOW_UP_AFTER = 90  # days after the referral
+FEEDBACK_SHARE = 0.25
+SATISFACTION_WEIGHTS = [0.55, 0.30, 0.09, 0.04, 0.02]
+RECOMMEND_WEIGHTS = [0.55, 0.25, 0.08, 0.04, 0.03, 0.05]
+
+
+@dataclass
+class Engagement:
+    """Rows for insert_rows (columns below) and each referral's session counts."""
+
+    sessions: list[tuple] = field(default_factory=list)
+    records: list[tuple] = field(default_factory=list)
+    items: list[tuple] = field(default_factory=list)
+    feedback: list[tuple] = field(default_factory=list)
+    # booked, attended, missed, in_person, remote: one row per referral given, in order.
+    counts: np.ndarray | None = None
+
+
+SESSION_COLUMNS = ("referral_id", "team_id", "created_at", "record_key", "date", "mode",
+                   "status", "dna_reason", "recorded_by_id", "updated_at")  # fmt: skip
+RECORD_COLUMNS = ("referral_id", "team_id", "created_at", "record_key", "measure", "timepoint",
+                  "taken_on", "scores", "total", "concern_1_category", "concern_2_category",
+                  "recorded_by_id", "recorded_at")  # fmt: skip
+ITEM_COLUMNS = ("referral_id", "team_id", "home_area_id", "gp_area_id", "created_at",
+                "record_key", "measure", "item", "category", "baseline", "followup",
+                "change")  # fmt: skip
+FEEDBACK_COLUMNS = ("team_id", "month", "answers", "strategies", "recommend", "record_key")
+COUNT_FIELDS = ("sessions_booked", "sessions_attended", "sessions_missed",
+                "sessions_in_person", "sessions_remote")  # fmt: skip
+
+
+def engagement(rng, accepted: list[tuple], *, user_id: int, now: dt.datetime) -> Engagement:
+    """Sessions, measures and feedback for accepted referrals, given as (id, team_id,
+    created_at, record_key, home_area_id, gp_area_id): rows as signposting.engagement and
+    signposting.feedback would have written them, and each referral's session counts as
+    engagement.recount_sessions stores them."""
+    out = Engagement(counts=np.zeros((len(accepted), 5), dtype=np.int64))
+    if not accepted:
+        return out
+    today = timezone.localdate(now).toordinal()
+    dates: dict[int, dt.date] = {}
+
+    def day(ordinal: int) -> dt.date:
+        if ordinal not in dates:
+            dates[ordinal] = dt.date.fromordinal(ordinal)
+        return dates[ordinal]
+
+    n = len(accepted)
+    # The referral's own (local) day: nothing is dated before it.
+    created_day = np.array([timezone.localtime(r[2]).toordinal() for r in accepted])
+    _sessions(rng, accepted, created_day, today, day, user_id, now, out)
+    _measures(rng, accepted, created_day, today, day, user_id, now, out)
+
+    # Feedback: anonymous, by team and month (a month or so after the referral).
+    givers = np.flatnonzero(rng.random(n) < FEEDBACK_SHARE)
+    questions = list(FEEDBACK_QUESTIONS.items())
+    answered = rng.random((len(givers), len(questions))) < 0.95
+    answer = rng.choice(5, (len(givers), len(questions)), p=SATISFACTION_WEIGHTS)
+    strategy_names = list(STRATEGIES)
+    ticked = rng.random((len(givers), len(strategy_names))) < 0.35
+    recommends = rng.choice(len(RECOMMEND), len(givers), p=RECOMMEND_WEIGHTS)
+    recommended = rng.random(len(givers)) < 0.9
+    keys = rng.integers(0, 256, len(givers))
+    given = np.minimum(created_day[givers] + rng.integers(14, 60, len(givers)), today)
+    for j, i in enumerate(givers.tolist()):
+        answers = {
+            name: options[answer[j, q]][0]
+            for q, (name, (_, options)) in enumerate(questions)
+            if answered[j, q]
+        }
+        strategies = [s for s, tick in zip(strategy_names, ticked[j], strict=True) if tick]
+        recommend = RECOMMEND[recommends[j]][0] if recommended[j] else ""
+        if not answers and not strategies and not recommend:
+            recommend = RECOMMEND[0][0]  # record_feedback needs one answer
+        out.feedback.append(
+            (accepted[i][1], day(int(given[j])).replace(day=1), json.dumps(answers),
+             json.dumps(strategies), recommend, int(keys[j]))
+        )  # fmt: skip
+    return out
+
+
+def _sessions(rng, accepted, created_day, today, day, user_id, now, out) -> None:
+    n = len(accepted)
+    booked = rng.choice(len(SESSION_COUNT_WEIGHTS), n, p=SESSION_COUNT_WEIGHTS)
+    owner = np.repeat(np.arange(n), booked)  # the referral of each session
+    total = len(owner)
+    nth = np.arange(total) - np.repeat(np.cumsum(booked) - booked, booked)
+    date = created_day[owner] + 7 + 7 * nth + rng.integers(0, 4, total)
+    status = rng.choice(len(SESSION_OUTCOMES), total, p=SESSION_OUTCOME_WEIGHTS)
+    status[date > today] = -1  # not happened yet: still booked
+    reasons = list(DNA_REASON_WEIGHTS)
+    reason = rng.choice(len(reasons), total, p=list(DNA_REASON_WEIGHTS.values()))
+    prefers_remote = rng.random(n) < 0.4
+    remote = np.where(rng.random(total) < 0.8, prefers_remote[owner], ~prefers_remote[owner])
+    kept = status != SESSION_OUTCOMES.index(SessionStatus.CANCELLED)
+    for column, mask in enumerate((kept, status == 0, status == 1, kept & ~remote, kept & remote)):
+        out.counts[:, column] = np.bincount(owner[mask], minlength=n)
+    modes = (SessionMode.IN_PERSON.value, SessionMode.REMOTE.value)
+    statuses = [s.value for s in SESSION_OUTCOMES] + [SessionStatus.BOOKED.value]
+    reason_values = [r.value for r in reasons]
+    for i, d, s, r, m in zip(owner.tolist(), date.tolist(), status.tolist(), reason.tolist(),
+                             remote.tolist(), strict=True):  # fmt: skip
+        referral_id, team_id, created, key = accepted[i][:4]
+        out.sessions.append(
+            (referral_id, team_id, created, key, day(d), modes[m], statuses[s],
+             reason_values[r] if s == 1 else "", user_id, now)
+        )  # fmt: skip
+
+
+def _measures(rng, accepted, created_day, today, day, user_id, now, out) -> None:
+    """Baseline and follow-up records, scored as signposting.measures scores them, and their
+    MeasureItem rows by engagement.item_scores and engagement.item_changes."""
+    n = len(accepted)
+    with_baseline = rng.random(n) < BASELINE_SHARE
+    takes = {m: with_baseline & (rng.random(n) < share) for m, share in MEASURE_SHARES.items()}
+    takes[MeasureName.MYCAW] |= with_baseline & ~np.logical_or.reduce(list(takes.values()))
+    baseline_day = np.minimum(created_day + 7, today)
+    due = created_day + FOLLOW_UP_AFTER <= today
+    categories = list(MYCAW_CATEGORIES)
+    for measure, taking in takes.items():
+        who = np.flatnonzero(taking)
+        m = len(who)
+        followed = due[who] & (rng.random(m) < FOLLOW_UP_SHARE)
+        if measure == MeasureName.MYCAW:
+            before = np.column_stack(
+                [rng.integers(2, 7, m), rng.integers(1, 7, m), rng.integers(1, 7, m)]
+            )  # concern_1, concern_2, wellbeing
+            better = rng.choice([3, 2, 1, 0, -1], (m, 3), p=[0.15, 0.3, 0.3, 0.15, 0.1])
+            after = np.clip(before - better, 0, 6)
+            cats = rng.choice(len(categories), (m, 2))
+            second = rng.random(m) < 0.5
+        elif measure == MeasureName.PSEQ:
+            before = rng.integers(0, 7, (m, len(PSEQ_ITEMS)))
+            after = np.clip(before + rng.choice([-1, 0, 1, 2], (m, len(PSEQ_ITEMS))), 0, 6)
+        else:
+            before = rng.integers(0, 11, (m, len(ONS4_ITEMS)))
+            after = np.clip(before + rng.integers(-2, 4, (m, len(ONS4_ITEMS))), 0, 10)
+            after[:, -1] = np.clip(before[:, -1] - rng.integers(-2, 4, m), 0, 10)  # anxiety
+        for j, i in enumerate(who.tolist()):
+            referral_id, team_id, created, key, home, gp = accepted[i]
+            records = {}
+            for timepoint, scores, taken in (
+                (MeasureRecord.Timepoint.BASELINE, before[j], baseline_day[i]),
+                (MeasureRecord.Timepoint.FOLLOW_UP, after[j],
+                 created_day[i] + FOLLOW_UP_AFTER if followed[j] else None),
+            ):  # fmt: skip
+                if taken is None:
+                    continue
+                scores = scores.tolist()
+                if measure == MeasureName.MYCAW:
+                    fields = {"concern_1": scores[0], "wellbeing": scores[2]}
+                    if second[j]:
+                        fields["concern_2"] = scores[1]
+                    record = _Record(measure, fields, None, categories[cats[j, 0]],
+                                     categories[cats[j, 1]] if second[j] else "")  # fmt: skip
+                elif measure == MeasureName.PSEQ:
+                    fields = dict(zip(PSEQ_ITEMS, scores, strict=True))
+                    record = _Record(measure, fields, sum(scores), "", "")
+                else:
+                    record = _Record(measure, dict(zip(ONS4_ITEMS, scores, strict=True)),
+                                     None, "", "")  # fmt: skip
+                records[timepoint] = record
+                out.records.append(
+                    (referral_id, team_id, created, key, measure.value, timepoint.value,
+                     day(int(taken)), json.dumps(record.scores), record.total,
+                     record.concern_1_category, record.concern_2_category, user_id, now)
+                )  # fmt: skip
+            follow_up = records.get(MeasureRecord.Timepoint.FOLLOW_UP)
+            for item, category, score, then, change in item_changes(
+                measure,
+                item_scores(records[MeasureRecord.Timepoint.BASELINE]),
+                item_scores(follow_up) if follow_up else {},
+            ):
+                out.items.append(
+                    (referral_id, team_id, home, gp, created, key, measure.value, item, category,
+                     score, then, change)
+                )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What engagement.item_scores reads of a MeasureRecord."""
+
+    measure: str
+    scores: dict
+    total: int | None
+    concern_1_category: str
+    concern_2_category: str
+
+
+def insert_engagement(made: Engagement) -> None:
+    """Insert the rows of engagement() (session counts are the caller's)."""
+    insert_rows(Session._meta.db_table, SESSION_COLUMNS, made.sessions)
+    insert_rows(MeasureRecord._meta.db_table, RECORD_COLUMNS, made.records)
+    insert_rows(MeasureItem._meta.db_table, ITEM_COLUMNS, made.items)
+    insert_rows(FeedbackResponse._meta.db_table, FEEDBACK_COLUMNS, made.feedback)

@@ -25,6 +25,7 @@ from signposting.measures import (
     score_ons4,
     score_pseq,
     value_range,
+    weighted_median_iqr,
 )
 from tests import evaluation_measures as ev
 
@@ -374,6 +375,19 @@ def test_quartiles_agree_with_numpys_default(values):
     spread = median_iqr(values)
     q1, median, q3 = np.percentile(values, [25, 50, 75])
     assert (spread.q1, spread.median, spread.q3) == pytest.approx((q1, median, q3))
+
+
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 40)), max_size=30))
+def test_weighted_quartiles_are_exactly_those_of_the_values_repeated(counted):
+    # The sessions report reads patients' counts by value: the same floats, not nearly.
+    values = [value for value, n in counted for _ in range(n)]
+    assert weighted_median_iqr(counted) == median_iqr(values)
+
+
+def test_weighted_quartiles_refuse_negative_counts():
+    assert weighted_median_iqr([(3, 0)]) is None
+    with pytest.raises(ValueError):
+        weighted_median_iqr([(3, -1)])
 
 
 def test_the_range_is_the_smallest_and_largest():

@@ -85,25 +85,39 @@ class ReportData:
         return self._cache[name]
 
     def prefetch(self) -> None:
-        """Query both cubes, at the same time where that is safe: each in its own thread with
-        its own connection, only outside a transaction (another connection would not see its
-        writes) and on a database file or server."""
-        readers = {"referrals": referral_cells, "needs": need_cells}
-        missing = [n for n in readers if n not in self._cache and self._true[n] is None]
+        """Query every cube (the two here and those of reports/engagement.py), two at a time
+        where that is safe: this thread reads one half, one more thread with its own connection
+        the other; only outside a transaction (another connection would not see its writes)
+        and on a database file or server. One extra connection, not one a cube: opening a
+        connection costs more than a small cube takes to read."""
+        # Imported here: reports/engagement.py builds on this module.
+        from signposting.reports.engagement import CUBES
+
+        readers = {
+            "needs": need_cells,
+            "measures": CUBES["measures"],
+            "referrals": referral_cells,
+            "sessions": CUBES["sessions"],
+            "feedback": CUBES["feedback"],
+        }  # fmt: skip  (largest first, for the halves)
+        missing = [n for n in readers if n not in self._cache and self._true.get(n) is None]
         in_memory = "memory" in str(connection.settings_dict.get("NAME", ""))
         if len(missing) < 2 or connection.in_atomic_block or in_memory:
             for name in missing:
                 self._cells(name, readers[name])
             return
 
-        def read(name):
+        def read(names):
             try:
-                return readers[name](self.scope)
+                return {name: readers[name](self.scope) for name in names}
             finally:
                 connection.close()  # this thread's own connection
 
-        with ThreadPoolExecutor(max_workers=len(missing)) as pool:
-            frames = dict(zip(missing, pool.map(read, missing), strict=True))
+        # Alternate down the list, largest first, so that the halves take about as long.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(read, missing[1::2])
+            frames = {name: readers[name](self.scope) for name in missing[::2]}
+            frames.update(other.result())
         for name, frame in frames.items():
             self._cells(name, lambda scope, frame=frame: frame)
 

@@ -14,6 +14,8 @@ from those cells, so it reveals nothing the published cells do not.
   not to a borough: for an area, the teams funded from it.
 """
 
+import json
+
 import pandas as pd
 from django.db.models import Case, CharField, IntegerField, Q, Value, When
 
@@ -25,12 +27,12 @@ from signposting.measures import (
     Direction,
     MeasureName,
     change_summary,
-    median_iqr,
     round_half_up,
     value_range,
+    weighted_median_iqr,
 )
 from signposting.models import FeedbackResponse, MeasureItem, Team
-from signposting.reports.cells import NOT_KNOWN, ReportData, _cube
+from signposting.reports.cells import NOT_KNOWN, ReportData, _cube, _fetch
 from signposting.reports.disclosure import percent
 from signposting.reports.scope import Scope
 from signposting.vocabulary import FEEDBACK_QUESTIONS, RECOMMEND, RECOMMEND_QUESTION, STRATEGIES
@@ -56,10 +58,10 @@ def session_cells(scope: Scope) -> pd.DataFrame:
     return frame.astype({"accepted": bool, "in_person": bool, "remote": bool})
 
 
-def _spread(cells: pd.DataFrame, column: str) -> list[int]:
-    """Each patient's value of a column, from the cells' counts."""
-    return [value for value, n in zip(cells[column], cells["count"], strict=True)
-            for _ in range(int(n))]  # fmt: skip
+def _spread(cells: pd.DataFrame, column: str) -> list[tuple[int, int]]:
+    """Each value of a column with its number of patients (none left out: count > 0)."""
+    counts = cells.groupby(column)["count"].sum()
+    return [(int(value), int(n)) for value, n in counts.items() if n > 0]
 
 
 def sessions_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
@@ -85,8 +87,9 @@ def sessions_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
         ("Sessions attended", attended, booked),
     ]
     for column, text in (("booked", "booked"), ("attended", "attended")):
-        values = _spread(cells, column)
-        spread, middle = value_range(values), median_iqr(values)
+        counted = _spread(cells, column)
+        spread = value_range(value for value, _ in counted)
+        middle = weighted_median_iqr(counted)
         rows += [
             (f"Sessions {text} per patient: fewest", spread and spread.minimum, None),
             (f"Sessions {text} per patient: most", spread and spread.maximum, None),
@@ -211,25 +214,42 @@ def feedback_cells(scope: Scope) -> pd.DataFrame:
         month__gte=scope.start.replace(day=1),
         month__lte=scope.end,
     ).values_list("team_id", "month", "answers", "strategies", "recommend", "record_key")
-    rows = []
-    for team, month, answers, strategies, recommend, key in responses.iterator(chunk_size=5000):
-        label = f"{month:%Y-%m}"
-        rows.append((team, label, "responded", "", key))
-        for question, answer in answers.items():
-            rows.append((team, label, question, answer, key))
+    cells: dict[tuple, list[int]] = {}
+
+    def add(cell: tuple, key: int) -> None:
+        counted = cells.get(cell)
+        if counted is None:
+            cells[cell] = [1, key]
+        else:
+            counted[0] += 1
+            counted[1] += key
+
+    # The driver's rows, read directly (JSON as text on every database Django supports).
+    for team, month, answers, strategies, recommend, key in _fetch(responses):
+        label = str(month)[:7]  # YYYY-MM, from a date or its ISO text
+        add((team, label, "responded", ""), key)
+        for question, answer in _json(answers).items():
+            add((team, label, question, answer), key)
+        strategies = _json(strategies)
         if strategies:
-            rows.append((team, label, "strategies_answered", "", key))
+            add((team, label, "strategies_answered", ""), key)
         for strategy in strategies:
-            rows.append((team, label, "strategies", strategy, key))
+            add((team, label, "strategies", strategy), key)
         if recommend:
-            rows.append((team, label, "recommend", recommend, key))
-    frame = pd.DataFrame(rows, columns=["team", "month", "question", "answer", "key"])
-    cells = (
-        frame.groupby(["team", "month", "question", "answer"], as_index=False)
-        .agg(count=("key", "size"), key_sum=("key", "sum"))
-        .assign(home=NOT_KNOWN, gp=NOT_KNOWN)
-    )
-    return cells.astype({"count": "int64", "key_sum": "int64"})
+            add((team, label, "recommend", recommend), key)
+    frame = pd.DataFrame(
+        [(*cell, count, key_sum) for cell, (count, key_sum) in sorted(cells.items())],
+        columns=["team", "month", "question", "answer", "count", "key_sum"],
+    ).assign(home=NOT_KNOWN, gp=NOT_KNOWN)
+    return frame.astype({"count": "int64", "key_sum": "int64"})
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+# The cubes of these reports, for ReportData.prefetch (the dashboard reads them all at once).
+CUBES = {"sessions": session_cells, "measures": measure_cells, "feedback": feedback_cells}
 
 
 def feedback_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
