@@ -98,6 +98,7 @@ class ReportData:
             "measures": CUBES["measures"],
             "referrals": referral_cells,
             "sessions": CUBES["sessions"],
+            "wellbeing": CUBES["wellbeing"],
             "feedback": CUBES["feedback"],
         }  # fmt: skip  (largest first, for the halves)
         missing = [n for n in readers if n not in self._cache and self._true.get(n) is None]

@@ -249,7 +249,6 @@ def _json(value):
 
 
 # The cubes of these reports, for ReportData.prefetch (the dashboard reads them all at once).
-CUBES = {"sessions": session_cells, "measures": measure_cells, "feedback": feedback_cells}
 
 
 def feedback_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
@@ -335,3 +334,12 @@ def wellbeing_report(scope: Scope, data: ReportData | None = None) -> pd.DataFra
     frame["percent_at_follow_up"] = percent(frame["at_follow_up"], frame["of_both"])
     return frame[["question", "band", "at_baseline", "percent_at_baseline", "at_follow_up",
                   "percent_at_follow_up"]]  # fmt: skip
+
+
+# Every cube here by the name ReportData keeps it under (ReportData.prefetch reads them all).
+CUBES = {
+    "sessions": session_cells,
+    "measures": measure_cells,
+    "wellbeing": wellbeing_cells,
+    "feedback": feedback_cells,
+}
