@@ -17,7 +17,8 @@ from those cells, so it reveals nothing the published cells do not.
 import json
 
 import pandas as pd
-from django.db.models import Case, CharField, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
 
 from signposting.measures import (
     MEASURES,
@@ -290,26 +291,32 @@ def feedback_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
 WELLBEING_KEYS = ["team", "home", "gp", "month", "item", "baseline_band", "followup_band"]
 
 
-def _band_of(column: str) -> Case:
-    """The ONS threshold band of an ONS4 score column, by its question (anxiety's differ)."""
-    whens = []
+def _band_index(column: str) -> RawSQL:
+    """The index of an ONS4 score's band (0 = the first band in ONS4_BANDS), computed by the
+    database as a sum of comparisons against the band boundaries: two branches (anxiety's
+    boundaries differ) rather than a CASE with a branch per band, which SQLite runs slowly."""
+    branches = {}
     for item, bands in ONS4_BANDS.items():
-        low = 0
-        for top, band in bands:
-            whens.append(
-                When(item=item, **{f"{column}__gte": low, f"{column}__lte": top}, then=Value(band))
-            )
-            low = top + 1
-    return Case(*whens, default=Value(""), output_field=CharField())
+        tests = " + ".join(f"CAST({column} >= {top + 1} AS INTEGER)" for top, _ in bands[:-1])
+        branches.setdefault(tests, []).append(item)
+    (first, items), (other, _) = sorted(branches.items(), key=lambda b: len(b[1]))
+    names = ", ".join(f"'{item}'" for item in items)
+    return RawSQL(f"CASE WHEN item IN ({names}) THEN {first} ELSE {other} END", [])  # noqa: S611
 
 
 def wellbeing_cells(scope: Scope) -> pd.DataFrame:
     items = scope.apply(MeasureItem.objects.filter(measure=MeasureName.ONS4)).annotate(
-        baseline_band=_band_of("baseline"), followup_band=_band_of("followup")
+        baseline_band=_band_index("baseline"), followup_band=_band_index("followup")
     )
     fields = ["team_id", "home_area_id", "gp_area_id", "month", "item", "baseline_band",
               "followup_band"]  # fmt: skip
-    return _cube(items, scope, fields, WELLBEING_KEYS)
+    frame = _cube(items, scope, fields, WELLBEING_KEYS)
+    for column in ("baseline_band", "followup_band"):
+        frame[column] = [
+            "" if pd.isna(index) else ONS4_BANDS[item][int(index)][1]
+            for item, index in zip(frame["item"], frame[column], strict=True)
+        ]
+    return frame
 
 
 def wellbeing_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
