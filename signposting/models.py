@@ -354,7 +354,10 @@ class FeedbackResponse(models.Model):
 
 
 # The columns the measures report's cube groups and sums (reports/engagement.py).
-_MEASURE_CUBE = ["team", "measure", "item", "category", "change", "record_key"]
+# The measures cube's columns, then the scores the team's own cube and the wellbeing cube read.
+_MEASURE_CUBE = [
+    "team", "measure", "item", "category", "change", "record_key", "baseline", "followup",
+]  # fmt: skip
 
 
 class MeasureItem(models.Model):
