@@ -221,14 +221,14 @@ def satisfaction(feedback: pd.DataFrame) -> str | None:
     """Each satisfaction question's answers (the feedback report's own figures)."""
     from signposting.vocabulary import FEEDBACK_QUESTIONS
 
-    texts = [text for text, _ in FEEDBACK_QUESTIONS.values()]
+    texts = [f"Q{n}. {topic}" for n, (topic, _) in enumerate(FEEDBACK_QUESTIONS.values(), 1)]
     rows = feedback[feedback["question"].isin(texts)]
     if rows.empty:
         return None
     table = rows.pivot_table(index="question", columns="answer", values="responses",
                              aggfunc="sum").fillna(0)  # fmt: skip
     table = table.reindex([t for t in texts if t in table.index])
-    table.index = [f"Q{texts.index(t) + 1}" for t in table.index]
+    table.index = [t.split(".")[0] for t in table.index]
     return _stacked(table, "Answers to each satisfaction question (Q1 to Q5, as in the table)",
                     "responses")  # fmt: skip
 

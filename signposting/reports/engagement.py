@@ -268,10 +268,11 @@ def feedback_report(scope: Scope, data: ReportData | None = None) -> pd.DataFram
 
     responses = count("responded")
     rows = [
-        ("Responses", "", responses, accepted),
+        ("Responses (percent: the response rate, of referrals accepted)", "", responses, accepted),
         ("Referrals accepted", "", accepted, None),
     ]
-    for question, (text, answers) in FEEDBACK_QUESTIONS.items():
+    for number, (question, (topic, answers)) in enumerate(FEEDBACK_QUESTIONS.items(), start=1):
+        text = f"Q{number}. {topic}"
         answered = sum(count(question, a) for a, _ in answers)
         rows += [(text, label, count(question, a), answered) for a, label in answers
                  if count(question, a)]  # fmt: skip
