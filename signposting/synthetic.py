@@ -7,6 +7,7 @@ belong to teams named "Synthetic team ..." and a new run replaces them.
 
 import datetime as dt
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,22 +62,36 @@ REASON = {
 }
 
 
+@contextmanager
+def event_guard_lifted():
+    """Lift PostgreSQL's append-only trigger on outcome events for a bulk clean-up of generated
+    data, and restore it. Pending foreign-key checks are run first: PostgreSQL cannot alter a
+    table with checks still deferred in the transaction (as after a first generation)."""
+    table = OutcomeEvent._meta.db_table
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER outcome_event_no_change")  # noqa: S608
+        try:
+            yield
+        finally:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER outcome_event_no_change")  # noqa: S608
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def delete_synthetic_referrals() -> None:
     teams = Team.objects.filter(name__startswith=TEAM_PREFIX)
     referrals = Referral.objects.filter(team__in=teams)
-    table = OutcomeEvent._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Events are append-only, guarded by a trigger: lift it for this bulk clean-up only.
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER outcome_event_no_change")  # noqa: S608
+    with event_guard_lifted():
         ids = referrals.values("id")
         for model in (MeasureItem, MeasureRecord, Session, FeedbackResponse):
             model.objects.filter(team__in=teams)._raw_delete(connection.alias)
         OutcomeEvent.objects.filter(referral__in=ids)._raw_delete(connection.alias)
         Referral.needs.through.objects.filter(referral__in=ids)._raw_delete(connection.alias)
         referrals._raw_delete(connection.alias)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER outcome_event_no_change")  # noqa: S608
 
 
 @transaction.atomic
