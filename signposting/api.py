@@ -125,6 +125,22 @@ def _corrected(referral, data) -> OutcomeEvent | None:
     return corrects
 
 
+def _valid(serializer_class, request, **context) -> dict:
+    serializer = serializer_class(data=request.data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _written(write, shown, status: int = 201) -> Response:
+    """Run an action; its refusal (MatchError) is a 400 naming each field, and nothing is
+    stored."""
+    try:
+        written = write()
+    except MatchError as exc:
+        raise ValidationError(exc.errors) from None
+    return Response(shown(written).data, status=status)
+
+
 ERRORS = {
     400: OpenApiResponse(
         description="Refused, nothing stored: each field at fault with its message, e.g. "
@@ -208,22 +224,19 @@ class ReferralViewSet(
             return Response(
                 OutcomeEventSerializer(_events(referral).filter(stage=Stage.INTAKE), many=True).data
             )
-        serializer = IntakeOutcomeCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = _valid(IntakeOutcomeCreateSerializer, request)
         corrects = _corrected(referral, data)
-        try:
-            event = record_intake_outcome(
+        return _written(
+            lambda: record_intake_outcome(
                 referral=referral,
                 recorded_by=request.user,
                 kind=data["kind"],
                 reason=data.get("reason", ""),
                 note=data.get("note", ""),
                 corrects=corrects,
-            )
-        except MatchError as exc:
-            raise ValidationError(exc.errors) from None
-        return Response(OutcomeEventSerializer(event).data, status=201)
+            ),
+            OutcomeEventSerializer,
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -257,19 +270,15 @@ class ReferralViewSet(
             raise NotFound(f"'{need}' is not one of this referral's needs")
         if request.method == "GET":
             return Response(PathSerializer(link, context={"events": list(_events(referral))}).data)
-        serializer = PathEventCreateSerializer(data=request.data, context={"need": need})
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = _valid(PathEventCreateSerializer, request, need=need)
         corrects = _corrected(referral, data)
-        service, errors = None, {}
+        service = None
         if data.get("service") is not None:
             service = Service.objects.filter(pk=data["service"]).first()
             if service is None:
-                errors["service"] = [f"service {data['service']} does not exist"]
-        if errors:
-            raise ValidationError(errors)
-        try:
-            event = record_path_event(
+                raise ValidationError({"service": [f"service {data['service']} does not exist"]})
+        return _written(
+            lambda: record_path_event(
                 referral=referral,
                 recorded_by=request.user,
                 need=link.need,
@@ -278,10 +287,9 @@ class ReferralViewSet(
                 reason=data.get("reason", ""),
                 note=data.get("note", ""),
                 corrects=corrects,
-            )
-        except MatchError as exc:
-            raise ValidationError(exc.errors) from None
-        return Response(OutcomeEventSerializer(event).data, status=201)
+            ),
+            OutcomeEventSerializer,
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -300,15 +308,11 @@ class ReferralViewSet(
         referral = self.get_object()
         if request.method == "GET":
             return Response(SessionSerializer(referral.sessions.all(), many=True).data)
-        serializer = BookSessionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            session = book_session(
-                referral=referral, recorded_by=request.user, **serializer.validated_data
-            )
-        except MatchError as exc:
-            raise ValidationError(exc.errors) from None
-        return Response(SessionSerializer(session).data, status=201)
+        data = _valid(BookSessionSerializer, request)
+        return _written(
+            lambda: book_session(referral=referral, recorded_by=request.user, **data),
+            SessionSerializer,
+        )
 
     @extend_schema(
         methods=["GET"], request=None, responses={200: SessionSerializer, 404: ERRORS[404]}
@@ -333,15 +337,12 @@ class ReferralViewSet(
             raise NotFound(f"session {session} is not one of this referral's")
         if request.method == "GET":
             return Response(SessionSerializer(found).data)
-        serializer = SessionOutcomeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            found = record_session(
-                session=found, recorded_by=request.user, **serializer.validated_data
-            )
-        except MatchError as exc:
-            raise ValidationError(exc.errors) from None
-        return Response(SessionSerializer(found).data)
+        data = _valid(SessionOutcomeSerializer, request)
+        return _written(
+            lambda: record_session(session=found, recorded_by=request.user, **data),
+            SessionSerializer,
+            status=200,
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -361,15 +362,11 @@ class ReferralViewSet(
         referral = self.get_object()
         if request.method == "GET":
             return Response(MeasureRecordSerializer(referral.measures.all(), many=True).data)
-        serializer = MeasureCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            record = record_measure(
-                referral=referral, recorded_by=request.user, **serializer.validated_data
-            )
-        except MatchError as exc:
-            raise ValidationError(exc.errors) from None
-        return Response(MeasureRecordSerializer(record).data, status=201)
+        data = _valid(MeasureCreateSerializer, request)
+        return _written(
+            lambda: record_measure(referral=referral, recorded_by=request.user, **data),
+            MeasureRecordSerializer,
+        )
 
 
 class OutcomeEventDetail(APIView):

@@ -111,104 +111,81 @@ def referral_detail(request, referral):
     return render(request, "signposting/referral_detail.html", journey_context(referral))
 
 
-@never_cache
-@login_required
-@permission_required("signposting.add_outcomeevent", raise_exception=True)
-@require_POST
-@load_referral
-def record_intake(request, referral):
-    """Append an intake outcome (the team's decision) to the referral."""
-    form = IntakeOutcomeForm(request.POST, referral=referral)
+def recording(view):
+    """A form on the referral page that writes: POST only, by a team member who may record."""
+    view = require_POST(load_referral(view))
+    view = permission_required("signposting.add_outcomeevent", raise_exception=True)(view)
+    return never_cache(login_required(view))
+
+
+def _record(request, referral, form, write, *, done, anchor="", **forms):
+    """Write through an action from a valid form: a message and the page again (at the anchor);
+    a refusal shows the page with the form's errors (400), and nothing is stored."""
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            record_intake_outcome(
-                referral=referral,
-                recorded_by=request.user,
-                kind=data["kind"],
-                reason=data["reason"],
-                note=data["note"],
-                corrects=data["corrects"],
-            )
+            written = write(form.cleaned_data)
         except MatchError as exc:
             form.add_match_errors(exc)
         else:
-            messages.success(request, "The team's decision was recorded.")
-            return redirect(referral)
-    context = journey_context(referral, failed=form, intake_form=form)
+            messages.success(request, done(written))
+            return redirect(f"{referral.get_absolute_url()}{anchor}")
+    context = journey_context(referral, failed=form, **forms)
     return render(request, "signposting/referral_detail.html", context, status=400)
 
 
-@never_cache
-@login_required
-@permission_required("signposting.add_outcomeevent", raise_exception=True)
-@require_POST
-@load_referral
+@recording
+def record_intake(request, referral):
+    """Append an intake outcome (the team's decision) to the referral."""
+    form = IntakeOutcomeForm(request.POST, referral=referral)
+    return _record(
+        request, referral, form,
+        lambda data: record_intake_outcome(referral=referral, recorded_by=request.user, **data),
+        done=lambda _: "The team's decision was recorded.",
+        intake_form=form,
+    )  # fmt: skip
+
+
+@recording
 def record_path(request, referral, need: str):
     """Append an event to the path of one of the referral's needs."""
     link = get_object_or_404(referral.need_links.select_related("need"), need__slug=need)
     form = PathEventForm(request.POST, referral=referral, need=link.need)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            record_path_event(
-                referral=referral,
-                recorded_by=request.user,
-                need=link.need,
-                kind=data["kind"],
-                service=data["service"],
-                reason=data["reason"],
-                note=data["note"],
-                corrects=data["corrects"],
-            )
-        except MatchError as exc:
-            form.add_match_errors(exc)
-        else:
-            messages.success(request, f"Recorded on {link.need.name.lower()}.")
-            return redirect(f"{referral.get_absolute_url()}#need-{link.need.slug}")
-    context = journey_context(referral, failed=form, path_forms={link.need_id: form})
-    return render(request, "signposting/referral_detail.html", context, status=400)
+    return _record(
+        request, referral, form,
+        lambda data: record_path_event(
+            referral=referral, recorded_by=request.user, need=link.need, **data
+        ),
+        done=lambda _: f"Recorded on {link.need.name.lower()}.",
+        anchor=f"#need-{link.need.slug}",
+        path_forms={link.need_id: form},
+    )  # fmt: skip
 
 
-@never_cache
-@login_required
-@permission_required("signposting.add_outcomeevent", raise_exception=True)
-@require_POST
-@load_referral
+@recording
 def book(request, referral):
     """Book a session with the link worker."""
     form = BookSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            session = book_session(referral=referral, recorded_by=request.user, **form.cleaned_data)
-        except MatchError as exc:
-            form.add_match_errors(exc)
-        else:
-            messages.success(request, f"Session booked for {session.date:%-d %B %Y}.")
-            return redirect(f"{referral.get_absolute_url()}#sessions")
-    context = journey_context(referral, failed=form, book_form=form)
-    return render(request, "signposting/referral_detail.html", context, status=400)
+    return _record(
+        request, referral, form,
+        lambda data: book_session(referral=referral, recorded_by=request.user, **data),
+        done=lambda session: f"Session booked for {session.date:%-d %B %Y}.",
+        anchor="#sessions",
+        book_form=form,
+    )  # fmt: skip
 
 
-@never_cache
-@login_required
-@permission_required("signposting.add_outcomeevent", raise_exception=True)
-@require_POST
-@load_referral
+@recording
 def session_outcome(request, referral, session: int):
     """Record what happened to a booked session."""
     session = get_object_or_404(referral.sessions, pk=session)
     form = SessionOutcomeForm(request.POST, session=session)
-    if form.is_valid():
-        try:
-            record_session(session=session, recorded_by=request.user, **form.cleaned_data)
-        except MatchError as exc:
-            form.add_match_errors(exc)
-        else:
-            messages.success(request, f"Session of {session.date:%-d %B %Y} recorded.")
-            return redirect(f"{referral.get_absolute_url()}#sessions")
-    context = journey_context(referral, failed=form, session_forms={session.pk: form})
-    return render(request, "signposting/referral_detail.html", context, status=400)
+    return _record(
+        request, referral, form,
+        lambda data: record_session(session=session, recorded_by=request.user, **data),
+        done=lambda _: f"Session of {session.date:%-d %B %Y} recorded.",
+        anchor="#sessions",
+        session_forms={session.pk: form},
+    )  # fmt: skip
 
 
 def journey_context(
@@ -278,18 +255,14 @@ def measures_context(referral, forms: dict) -> dict:
     records = []
     for record in referral.measures.all():
         measure = MEASURES[MeasureName(record.measure)]
-        items = [(measure.items.get(k, k), v) for k, v in record.scores.items()]
-        if record.measure == MeasureName.MYCAW:
-            categories = {"concern_1": record.concern_1_category,
-                          "concern_2": record.concern_2_category}  # fmt: skip
-            items = [
-                (
-                    measure.items[k]
-                    + (f" ({MYCAW_CATEGORIES[categories[k]].lower()})" if k in categories else ""),
-                    v,
-                )
-                for k, v in record.scores.items()
-            ]
+        categories = {"concern_1": record.concern_1_category,
+                      "concern_2": record.concern_2_category}  # fmt: skip
+        items = [
+            (measure.items.get(key, key)
+             + (f" ({MYCAW_CATEGORIES[categories[key]].lower()})"
+                if record.measure == MeasureName.MYCAW and key in categories else ""), score)
+            for key, score in record.scores.items()
+        ]  # fmt: skip
         records.append({"record": record, "name": measure.short_name, "items": items})
     return {
         "measure_records": records,
@@ -299,34 +272,23 @@ def measures_context(referral, forms: dict) -> dict:
     }
 
 
-@never_cache
-@login_required
-@permission_required("signposting.add_outcomeevent", raise_exception=True)
-@require_POST
-@load_referral
+@recording
 def measure(request, referral, measure: str):
     """Record an outcome measure at baseline or follow-up."""
     if measure not in MeasureRecord.Measure.values:
         raise Http404("No such measure")
     form = MeasureForm(request.POST, measure=measure)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            record_measure(
-                referral=referral,
-                recorded_by=request.user,
-                measure=measure,
-                timepoint=data["timepoint"],
-                taken_on=data["taken_on"],
-                scores=measure_form(measure, form.scores()),
-            )
-        except MatchError as exc:
-            form.add_match_errors(exc)
-        else:
-            messages.success(request, f"{form.measure.short_name} recorded.")
-            return redirect(f"{referral.get_absolute_url()}#measures")
-    context = journey_context(referral, failed=form, measure_forms={measure: form})
-    return render(request, "signposting/referral_detail.html", context, status=400)
+    return _record(
+        request, referral, form,
+        lambda data: record_measure(
+            referral=referral, recorded_by=request.user, measure=measure,
+            timepoint=data["timepoint"], taken_on=data["taken_on"],
+            scores=measure_form(measure, form.scores()),
+        ),
+        done=lambda _: f"{form.measure.short_name} recorded.",
+        anchor="#measures",
+        measure_forms={measure: form},
+    )  # fmt: skip
 
 
 @never_cache
