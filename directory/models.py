@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -87,16 +88,53 @@ class GPPractice(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class Source(models.Model):
+    """Where a service's listing comes from: a spreadsheet or an Open Referral UK feed.
+
+    Each service has at most one owning source; a service with none is the editors' own. An
+    import compares its file with the services that source owns, as they are now.
+    """
+
+    class Kind(models.TextChoices):
+        SPREADSHEET = "spreadsheet", "Spreadsheet"
+        OPENREFERRAL = "openreferral", "Open Referral UK feed"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    name = models.CharField(
+        max_length=200, unique=True, help_text="The spreadsheet's name, or the feed's address"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class DataImport(models.Model):
     """A record of one run of an importer: what was read and what it did."""
 
     source = models.CharField(max_length=60)
+    owner = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="imports"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="directory_imports",
+    )
     file = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    conflicts = models.PositiveIntegerField(default=0)
+    archived = models.PositiveIntegerField(default=0)
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -110,6 +148,7 @@ class Need(models.Model):
     """A reason for referral: a small, stable taxonomy with synonyms for search and import."""
 
     slug = models.SlugField(unique=True, max_length=40)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=300, blank=True)
     # Semicolon-separated alternative words ("lonely; loneliness; social isolation").
@@ -130,6 +169,7 @@ class Organisation(models.Model):
     """A voluntary, community or social enterprise body (HSDS: organization)."""
 
     name = models.CharField(max_length=200, unique=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     description = models.TextField(blank=True)
     charity_number = models.CharField(max_length=20, blank=True)
     website = models.URLField(blank=True)
@@ -186,9 +226,28 @@ class Service(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="services"
     )
     name = models.CharField(max_length=200)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     external_id = models.CharField(
         max_length=100, blank=True, help_text="The identifier in the source spreadsheet or feed"
     )
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="services",
+        help_text="The spreadsheet or feed that owns this listing; empty for the editors' own",
+    )
+    fetched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owning source last supplied this listing"
+    )
+    # Set when an editor takes a decision on the listing from the review queue. An import then
+    # reports a difference as a conflict instead of overwriting the decision, until the source
+    # agrees with the service again.
+    editor_decision_at = models.DateTimeField(null=True, blank=True)
+    # False for a listing whose source publishes no eligibility by area (an ORUK feed): matching
+    # then says "check first" until an editor sets the criteria.
+    eligibility_published = models.BooleanField(default=True)
     description = models.TextField(blank=True)
     needs = models.ManyToManyField(Need, related_name="services")
     # Delivery modes as flags: they filter in SQL on every database.
@@ -201,8 +260,22 @@ class Service(models.Model):
     referral_route = models.CharField(
         max_length=12, choices=ReferralRoute.choices, default=ReferralRoute.BOTH
     )
-    cost = models.CharField(max_length=200, default="Free", blank=True)
-    opening_times = models.CharField(max_length=300, blank=True)
+    # Cost: free (True), charged (False, with a description) or not known (None).
+    is_free = models.BooleanField(null=True, blank=True, default=None)
+    cost = models.CharField(
+        max_length=200, blank=True, help_text="What it costs, when it is not free"
+    )
+    opening_times = models.CharField(
+        max_length=300, blank=True, help_text="Anything about opening times the schedule cannot say"
+    )
+    # Accessibility of its premises: yes (True), no (False) or not known (None).
+    step_free_access = models.BooleanField(null=True, blank=True)
+    hearing_loop = models.BooleanField(null=True, blank=True)
+    accessible_toilet = models.BooleanField(null=True, blank=True)
+    languages = models.JSONField(
+        default=list, blank=True, help_text="Languages spoken besides English"
+    )
+    accessibility_note = models.CharField(max_length=500, blank=True)
     capacity = models.CharField(max_length=12, choices=Capacity.choices, default=Capacity.OPEN)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     last_reviewed = models.DateField(null=True, blank=True)
@@ -246,6 +319,7 @@ class Service(models.Model):
         indexes = [
             models.Index(fields=["status", "capacity"]),
             models.Index(fields=["last_reviewed"]),
+            models.Index(fields=["source", "external_id"]),
         ]
 
     def __str__(self):
@@ -294,10 +368,61 @@ DELIVERY_MODE_FIELDS = {
 }
 
 
+class Schedule(models.Model):
+    """When a service is open (HSDS: schedule): one row a day and opening, or by appointment."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 1, "Monday"
+        TUESDAY = 2, "Tuesday"
+        WEDNESDAY = 3, "Wednesday"
+        THURSDAY = 4, "Thursday"
+        FRIDAY = 5, "Friday"
+        SATURDAY = 6, "Saturday"
+        SUNDAY = 7, "Sunday"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="schedules")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # A weekly opening has a day and both times; "by appointment" has neither.
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(null=True, blank=True)
+    by_appointment = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["service_id", "by_appointment", "weekday", "opens_at"]
+        indexes = [models.Index(fields=["weekday", "service"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        by_appointment=False,
+                        weekday__isnull=False,
+                        opens_at__isnull=False,
+                        closes_at__isnull=False,
+                        opens_at__lt=models.F("closes_at"),
+                    )
+                    | models.Q(
+                        by_appointment=True,
+                        weekday__isnull=True,
+                        opens_at__isnull=True,
+                        closes_at__isnull=True,
+                    )
+                ),
+                name="schedule_day_and_hours_or_by_appointment",
+            )
+        ]
+
+    def __str__(self):
+        if self.by_appointment:
+            return "By appointment"
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"
+
+
 class Location(models.Model):
     """Where a service is delivered in person (HSDS: location with service_at_location)."""
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="locations")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, blank=True)
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8)
@@ -314,6 +439,97 @@ class Location(models.Model):
 
     def __str__(self):
         return ", ".join(part for part in [self.name, self.address, self.postcode] if part)
+
+
+class TaxonomyMapping(models.Model):
+    """How an Open Referral UK feed's taxonomy term maps to one of our needs.
+
+    Editable by the editors. A term with no row is reported by the importer as unmapped, never
+    guessed; a row with no need says the term is known and deliberately left out.
+    """
+
+    taxonomy = models.CharField(max_length=200, blank=True)
+    term = models.CharField(max_length=200, help_text="The term's code, or its name")
+    need = models.ForeignKey(
+        Need, null=True, blank=True, on_delete=models.CASCADE, related_name="mappings"
+    )
+
+    class Meta:
+        ordering = ["taxonomy", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "term"], name="taxonomy_mapping_unique")
+        ]
+
+    def __str__(self):
+        target = self.need.name if self.need_id else "(not a need)"
+        return f"{self.taxonomy or 'any taxonomy'}: {self.term} -> {target}"
+
+
+class ListingProblem(models.Model):
+    """A reason to look at a listing again: a link worker's report, outcome evidence, or age.
+
+    Open problems put the service in the editors' review queue; a review decision resolves every
+    open problem of the service at once.
+    """
+
+    class Reason(models.TextChoices):
+        CLOSED = "closed", "The service has closed"
+        WRONG_CONTACT = "wrong_contact", "The contact details are wrong"
+        NOT_ELIGIBLE = "not_eligible", "People it lists as eligible were turned away"
+        OTHER = "other", "Something else"
+        OFTEN_FULL = "often_full", "Often full: paths recorded as service full"
+        UNREACHABLE = "unreachable", "Often unreachable: the service could not be contacted"
+
+    REPORTABLE = (Reason.CLOSED, Reason.WRONG_CONTACT, Reason.NOT_ELIGIBLE, Reason.OTHER)
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="problems")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="listing_problems",
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+    decision = models.ForeignKey(
+        "ReviewDecision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="problems",
+    )
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["decision", "service"])]
+
+    def __str__(self):
+        return f"{self.service_id}: {self.get_reason_display()}"
+
+
+class ReviewDecision(models.Model):
+    """An editor's decision on a listing from the review queue."""
+
+    class Outcome(models.TextChoices):
+        UPDATED = "updated", "Updated"
+        CONFIRMED = "confirmed", "Confirmed as correct"
+        ARCHIVED = "archived", "Archived"
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    note = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_decisions"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self):
+        return f"{self.service_id}: {self.get_outcome_display()}"
 
 
 class DirectoryRevision(models.Model):

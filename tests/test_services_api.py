@@ -79,7 +79,7 @@ def test_it_returns_a_whole_service(api, services):
             "only_for": [],
         },
         "referral_route": "both",
-        "cost": "Free",
+        "cost": "",
         "opening_times": "",
         "capacity": "open",
         "status": "published",
