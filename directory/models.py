@@ -236,7 +236,7 @@ class Service(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="services",
-        help_text="The spreadsheet or feed that owns this listing; empty for the editors' own",
+        help_text="The spreadsheet or feed that owns this listing (empty: the editors)",
     )
     fetched_at = models.DateTimeField(
         null=True, blank=True, help_text="When the owning source last supplied this listing"
