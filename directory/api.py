@@ -90,8 +90,9 @@ class ServiceViewSet(viewsets.ModelViewSet):
     queryset = Service.objects.none()  # for the permission class; see get_queryset
 
     def get_queryset(self):
-        services = Service.objects.select_related("organisation").prefetch_related(
+        services = Service.objects.select_related("organisation", "source").prefetch_related(
             "needs",
+            "schedules",
             "areas_served",
             "eligible_areas",
             Prefetch("locations", queryset=Location.objects.select_related("local_authority")),

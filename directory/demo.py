@@ -14,9 +14,10 @@ from collections import Counter
 
 from django.utils import timezone
 
-from directory.errors import ImportFileError
-from directory.models import Postcode
-from directory.service_data import ServiceValidator, find_existing, write_services
+from directory import actions
+from directory.importers.base import ImportFileError
+from directory.models import Postcode, Source
+from directory.service_data import ServiceValidator
 
 SOUTH_WEST_LONDON = {
     "E09000008": "Croydon",
@@ -307,6 +308,9 @@ def demo_rows(seed: int = 1) -> list[dict]:
     return rows
 
 
+DEMO_SOURCE = "Demo directory (made-up services)"
+
+
 def load_demo_directory(seed: int = 1):
     """Validate and write the demo directory; running it again changes nothing."""
     rows = demo_rows(seed)
@@ -318,4 +322,5 @@ def load_demo_directory(seed: int = 1):
         if problems:  # a bug in the generator, never bad user input
             raise ImportFileError(f"demo row {row['external_id']}: {problems}")
         records.append(record)
-    return write_services(records, find_existing(records))
+    source = actions.source_for(Source.Kind.SPREADSHEET, DEMO_SOURCE)
+    return actions.save_services(records, source=source)

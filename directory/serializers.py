@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
-from directory.models import Area, Location, Need, Postcode, Service
-from directory.service_data import ServiceValidator, find_existing, write_services
+from directory import actions
+from directory.models import Area, Location, Need, Postcode, Schedule, Service
+from directory.service_data import ACCESS_FLAGS, SERVICE_COLUMNS, ServiceValidator
 
 
 class AreaRefSerializer(serializers.Serializer):
@@ -56,6 +57,25 @@ class EligibilitySerializer(serializers.Serializer):
     only_for = serializers.ListField(child=serializers.CharField())
 
 
+class ScheduleSerializer(serializers.ModelSerializer):
+    day = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Schedule
+        fields = ["day", "opens_at", "closes_at", "by_appointment"]
+
+    def get_day(self, obj) -> str | None:
+        return obj.get_weekday_display() if obj.weekday else None
+
+
+class AccessibilitySerializer(serializers.Serializer):
+    step_free_access = serializers.BooleanField(allow_null=True)
+    hearing_loop = serializers.BooleanField(allow_null=True)
+    accessible_toilet = serializers.BooleanField(allow_null=True)
+    languages = serializers.ListField(child=serializers.CharField())
+    note = serializers.CharField(source="accessibility_note")
+
+
 class ServiceSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.name")
     needs = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -63,6 +83,10 @@ class ServiceSerializer(serializers.ModelSerializer):
     areas_served = AreaRefSerializer(many=True, source="areas_served.all")
     eligibility = EligibilitySerializer(source="*")
     locations = LocationSerializer(many=True)
+    opening_times = ScheduleSerializer(many=True, source="schedules")
+    opening_notes = serializers.CharField(source="opening_times")
+    accessibility = AccessibilitySerializer(source="*")
+    source = serializers.CharField(source="source.name", allow_null=True, default=None)
     distance_km = serializers.SerializerMethodField()
 
     class Meta:
@@ -79,8 +103,11 @@ class ServiceSerializer(serializers.ModelSerializer):
             "serves_nationally",
             "eligibility",
             "referral_route",
+            "is_free",
             "cost",
             "opening_times",
+            "opening_notes",
+            "accessibility",
             "capacity",
             "status",
             "last_reviewed",
@@ -88,6 +115,8 @@ class ServiceSerializer(serializers.ModelSerializer):
             "email",
             "website",
             "locations",
+            "uuid",
+            "source",
             "distance_km",
         ]
 
@@ -95,34 +124,33 @@ class ServiceSerializer(serializers.ModelSerializer):
         return getattr(obj, "distance_km", None)
 
 
+def _write_field(column) -> serializers.Field:
+    """The API's field for a template column: the same names and the same checks."""
+    if column.is_list:
+        return serializers.ListField(
+            child=serializers.CharField(), required=column.required, help_text=column.help
+        )
+    if column.name in ("min_age", "max_age"):
+        return serializers.IntegerField(required=False, allow_null=True, help_text=column.help)
+    if column.name in ACCESS_FLAGS:
+        return serializers.BooleanField(required=False, allow_null=True, help_text=column.help)
+    return serializers.CharField(
+        required=column.required,
+        allow_blank=not column.required,
+        allow_null=not column.required,
+        help_text=column.help,
+    )
+
+
 class ServiceWriteSerializer(serializers.Serializer):
     """Create or replace a service: the same fields and checks as a spreadsheet row."""
 
-    external_id = serializers.CharField(required=False, allow_blank=True)
-    organisation = serializers.CharField()
-    service = serializers.CharField()
-    description = serializers.CharField(required=False, allow_blank=True)
-    needs = serializers.ListField(child=serializers.CharField())
-    delivery_modes = serializers.ListField(child=serializers.CharField())
-    address = serializers.CharField(required=False, allow_blank=True)
-    postcode = serializers.CharField(required=False, allow_blank=True)
-    areas_served = serializers.ListField(child=serializers.CharField())
-    eligible_areas = serializers.ListField(child=serializers.CharField(), required=False)
-    eligible_via = serializers.ListField(child=serializers.CharField(), required=False)
-    min_age = serializers.IntegerField(required=False, allow_null=True)
-    max_age = serializers.IntegerField(required=False, allow_null=True)
-    only_for = serializers.ListField(child=serializers.CharField(), required=False)
-    referral_route = serializers.CharField(required=False, allow_blank=True)
-    phone = serializers.CharField(required=False, allow_blank=True)
-    email = serializers.CharField(required=False, allow_blank=True)
-    website = serializers.CharField(required=False, allow_blank=True)
-    capacity = serializers.CharField(required=False, allow_blank=True)
-    status = serializers.CharField(required=False, allow_blank=True)
-    last_reviewed = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    def get_fields(self):
+        return {column.name: _write_field(column) for column in SERVICE_COLUMNS}
 
     def validate(self, attrs):
         validator = ServiceValidator()
-        validator.prefetch_postcodes([attrs.get("postcode", "")])
+        validator.prefetch_postcodes([attrs.get("postcode") or ""])
         record, problems = validator.validate(attrs)
         if problems:
             errors: dict[str, list[str]] = {}
@@ -132,12 +160,10 @@ class ServiceWriteSerializer(serializers.Serializer):
         return {"record": record}
 
     def create(self, validated_data):
-        record = validated_data["record"]
-        if any(find_existing([record])):
-            raise serializers.ValidationError(
-                {"service": ["a service with this external_id or organisation and name exists"]}
-            )
-        return write_services([record], [None]).services[0]
+        try:
+            return actions.save_service(validated_data["record"])
+        except actions.DirectoryWriteError as exc:
+            raise serializers.ValidationError({"service": [str(exc)]}) from None
 
     def update(self, instance, validated_data):
-        return write_services([validated_data["record"]], [instance]).services[0]
+        return actions.save_service(validated_data["record"], target=instance)

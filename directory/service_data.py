@@ -15,16 +15,12 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
 from django.utils import timezone
 
 from directory.models import (
     DELIVERY_MODE_FIELDS,
     Area,
-    DirectoryRevision,
-    Location,
     Need,
-    Organisation,
     PatientGroup,
     Postcode,
     Service,
@@ -33,38 +29,94 @@ from directory.postcodes import InvalidPostcode, normalise_postcode
 
 log = logging.getLogger(__name__)
 
-COLUMNS = [
-    "external_id",
-    "organisation",
-    "service",
-    "description",
-    "needs",
-    "delivery_modes",
-    "address",
-    "postcode",
-    "areas_served",
-    "eligible_areas",
-    "eligible_via",
-    "min_age",
-    "max_age",
-    "only_for",
-    "referral_route",
-    "phone",
-    "email",
-    "website",
-    "capacity",
-    "status",
-    "last_reviewed",
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the spreadsheet template, which is also one key of the API's write body."""
+
+    name: str
+    help: str
+    required: bool = False
+    max_length: int | None = None
+    is_list: bool = False
+
+
+# The service's fields, listed once: the template, the importer, the API's write body and the
+# admin's messages all follow this list (docs/import.md describes each column).
+SERVICE_COLUMNS = [
+    Column("external_id", "Your identifier for the service (optional, unique)", max_length=100),
+    Column("organisation", "The organisation that runs it", required=True, max_length=200),
+    Column("service", "The service's name", required=True, max_length=200),
+    Column("description", "What it offers, in plain words"),
+    Column("needs", "Needs it meets, separated by ;", required=True, is_list=True),
+    Column("delivery_modes", "in_person; phone; online; home_visit", required=True, is_list=True),
+    Column("address", "Where it is delivered in person", max_length=300),
+    Column("postcode", "The address's postcode (required for in-person services)"),
+    Column("areas_served", "Boroughs or ICBs it serves, or national", required=True, is_list=True),
+    Column("eligible_areas", "Areas a patient must be connected to (empty: anyone)", is_list=True),
+    Column("eligible_via", "Connections that count: lives; works; gp", is_list=True),
+    Column("min_age", "Youngest age served"),
+    Column("max_age", "Oldest age served"),
+    Column("only_for", "Patient groups it is only for", is_list=True),
+    Column("referral_route", "self, professional or both"),
+    Column("phone", "Contact phone number", max_length=40),
+    Column("email", "Contact email address"),
+    Column("website", "Web address starting http:// or https://"),
+    Column(
+        "opening_times",
+        "e.g. Mon 09:00-12:00, 13:00-17:00; Sat 10:00-12:00; by appointment",
+        is_list=True,
+    ),
+    Column("opening_notes", "Anything else about when it is open", max_length=300),
+    Column("cost", "free, or what it costs (empty: not known)", max_length=200),
+    Column("step_free_access", "yes, no or empty (not known)"),
+    Column("hearing_loop", "yes, no or empty (not known)"),
+    Column("accessible_toilet", "yes, no or empty (not known)"),
+    Column("languages", "Languages spoken besides English, separated by ;", is_list=True),
+    Column("accessibility_note", "Anything else about access", max_length=500),
+    Column("capacity", "open, waiting_list or closed"),
+    Column("status", "draft, published or archived"),
+    Column("last_reviewed", "YYYY-MM-DD or DD/MM/YYYY, not in the future"),
 ]
-REQUIRED_COLUMNS = ["organisation", "service", "needs", "delivery_modes", "areas_served"]
+COLUMNS = [c.name for c in SERVICE_COLUMNS]
+REQUIRED_COLUMNS = [c.name for c in SERVICE_COLUMNS if c.required]
+LIST_COLUMNS = frozenset(c.name for c in SERVICE_COLUMNS if c.is_list)
+MAX_LENGTHS = {c.name: c.max_length for c in SERVICE_COLUMNS if c.max_length}
 VIA = ("lives", "works", "gp")
-MAX_LENGTHS = {
-    "external_id": 100,
-    "organisation": 200,
-    "service": 200,
-    "address": 300,
-    "phone": 40,
-}
+ACCESS_FLAGS = ("step_free_access", "hearing_loop", "accessible_toilet")
+DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MAX_LANGUAGES = 20
+# A language's name: letters, with spaces, hyphens or a bracketed variety ("Chinese (Cantonese)").
+LANGUAGE = r"[^\W\d_]+(?:[ '-]+[^\W\d_]+)*(?: \([^\W\d_]+(?:[ '-]+[^\W\d_]+)*\))?"
+
+
+@dataclass(frozen=True)
+class OpeningData:
+    """One weekly opening (a day and its hours) or, with no day, "by appointment"."""
+
+    weekday: int | None
+    opens_at: dt.time | None = None
+    closes_at: dt.time | None = None
+
+    @property
+    def by_appointment(self) -> bool:
+        return self.weekday is None
+
+    def key(self) -> tuple:
+        return (self.weekday or 0, str(self.opens_at), str(self.closes_at))
+
+
+@dataclass
+class LocationData:
+    """Where a service is delivered in person; coordinates come from the postcode table."""
+
+    postcode: str
+    address: str = ""
+    name: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    local_authority: str | None = None
+    uuid: str | None = None
 
 
 @dataclass
@@ -77,11 +129,7 @@ class ServiceData:
     description: str = ""
     need_ids: list[int] = field(default_factory=list)
     delivery_modes: list[str] = field(default_factory=list)
-    address: str = ""
-    postcode: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    local_authority: str | None = None
+    locations: list[LocationData] = field(default_factory=list)
     areas_served: list[str] = field(default_factory=list)
     serves_nationally: bool = False
     eligible_areas: list[str] = field(default_factory=list)
@@ -93,14 +141,102 @@ class ServiceData:
     phone: str = ""
     email: str = ""
     website: str = ""
+    openings: list[OpeningData] = field(default_factory=list)
+    opening_notes: str = ""
+    is_free: bool | None = None
+    cost: str = ""
+    step_free_access: bool | None = None
+    hearing_loop: bool | None = None
+    accessible_toilet: bool | None = None
+    languages: list[str] = field(default_factory=list)
+    accessibility_note: str = ""
     capacity: str = Service.Capacity.OPEN
     status: str = Service.Status.PUBLISHED
     last_reviewed: dt.date | None = None
+    eligibility_published: bool = True
+    uuid: str | None = None
+
+    @property
+    def postcode(self) -> str:
+        return self.locations[0].postcode if self.locations else ""
+
+    def comparable(self) -> dict:
+        """What the listing says, without what is derived (coordinates) or assigned (uuids)."""
+        payload = asdict(self)
+        payload.pop("uuid")
+        payload["need_ids"] = sorted(self.need_ids)
+        payload["areas_served"] = sorted(self.areas_served)
+        payload["eligible_areas"] = sorted(self.eligible_areas)
+        payload["delivery_modes"] = sorted(self.delivery_modes)
+        payload["only_for"] = sorted(self.only_for)
+        payload["openings"] = sorted(o.key() for o in self.openings)
+        payload["locations"] = sorted(
+            (loc.name, loc.address, loc.postcode) for loc in self.locations
+        )
+        payload["last_reviewed"] = str(self.last_reviewed)
+        return payload
 
     def fingerprint(self) -> str:
-        payload = asdict(self)
-        payload["last_reviewed"] = str(self.last_reviewed)
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(
+            json.dumps(self.comparable(), sort_keys=True, default=str).encode()
+        ).hexdigest()
+
+    def differences(self, other: "ServiceData") -> list[str]:
+        """The columns in which two versions of a listing differ."""
+        mine, theirs = self.comparable(), other.comparable()
+        names = {"name": "service", "need_ids": "needs", "openings": "opening_times"}
+        return [names.get(k, k) for k in mine if mine[k] != theirs[k]]
+
+    @classmethod
+    def from_service(cls, service: Service) -> "ServiceData":
+        """The listing as it is now (with needs, areas, locations and schedules prefetched)."""
+        return cls(
+            organisation=service.organisation.name,
+            name=service.name,
+            external_id=service.external_id,
+            description=service.description,
+            need_ids=[n.pk for n in service.needs.all()],
+            delivery_modes=service.delivery_modes,
+            locations=[
+                LocationData(
+                    postcode=loc.postcode,
+                    address=loc.address,
+                    name=loc.name,
+                    latitude=loc.latitude,
+                    longitude=loc.longitude,
+                    local_authority=loc.local_authority_id,
+                    uuid=str(loc.uuid),
+                )
+                for loc in service.locations.all()
+            ],
+            areas_served=[a.pk for a in service.areas_served.all()],
+            serves_nationally=service.serves_nationally,
+            eligible_areas=[a.pk for a in service.eligible_areas.all()],
+            eligible_via=service.eligible_via,
+            min_age=service.min_age,
+            max_age=service.max_age,
+            only_for=list(service.only_for or []),
+            referral_route=service.referral_route,
+            phone=service.phone,
+            email=service.email,
+            website=service.website,
+            openings=[
+                OpeningData(s.weekday, s.opens_at, s.closes_at) for s in service.schedules.all()
+            ],
+            opening_notes=service.opening_times,
+            is_free=service.is_free,
+            cost=service.cost,
+            step_free_access=service.step_free_access,
+            hearing_loop=service.hearing_loop,
+            accessible_toilet=service.accessible_toilet,
+            languages=list(service.languages or []),
+            accessibility_note=service.accessibility_note,
+            capacity=service.capacity,
+            status=service.status,
+            last_reviewed=service.last_reviewed,
+            eligibility_published=service.eligibility_published,
+            uuid=str(service.uuid),
+        )
 
 
 def split_list(value) -> list[str]:
@@ -113,6 +249,15 @@ def split_list(value) -> list[str]:
 
 def _key(text: str) -> str:
     return re.sub(r"[\s_-]+", " ", text.strip().lower())
+
+
+def _weekday(text: str) -> int | None:
+    """1 for Monday ... 7 for Sunday, from a name or its first three letters."""
+    word = text.strip().lower()
+    for number, name in enumerate(DAY_NAMES, start=1):
+        if len(word) >= 3 and name.startswith(word) or word == name:
+            return number
+    return None
 
 
 class ServiceValidator:
@@ -178,7 +323,7 @@ class ServiceValidator:
             err("service", "is required")
         data.external_id = text("external_id")
         data.description = text("description")
-        data.address = text("address")
+        address = text("address")
 
         def resolve(column: str, aliases: dict, unknown: str) -> list:
             """Each listed item by its aliases, once; every unknown one reported."""
@@ -203,16 +348,10 @@ class ServiceValidator:
 
         postcode = text("postcode")
         if postcode:
-            try:
-                data.postcode = normalise_postcode(postcode)
-            except InvalidPostcode as exc:
-                err("postcode", str(exc))
-            else:
-                known = self.postcodes.get(data.postcode)
-                if known is None:
-                    err("postcode", f"'{data.postcode}' is not a known UK postcode")
-                else:
-                    data.latitude, data.longitude, data.local_authority = known
+            location = self.location(postcode, "postcode", err)
+            if location is not None:
+                location.address = address
+                data.locations = [location]
         elif "in_person" in data.delivery_modes:
             err("postcode", "is required for a service delivered in person")
 
@@ -276,8 +415,99 @@ class ServiceValidator:
                     "website", f"'{data.website}' is not a web address starting http:// or https://"
                 )
 
+        data.openings = self._openings(raw.get("opening_times"), err)
+        data.opening_notes = text("opening_notes")
+        data.is_free, data.cost = self._cost(text("cost"))
+        for flag in ACCESS_FLAGS:
+            setattr(data, flag, self._yes_no(raw.get(flag), flag, err))
+        data.languages = []
+        for language in split_list(raw.get("languages")):
+            if len(language) > 40 or not re.fullmatch(LANGUAGE, language):
+                err("languages", f"'{language[:40]}' is not a language name")
+            elif language.title() not in data.languages:
+                data.languages.append(language.title())
+        if len(data.languages) > MAX_LANGUAGES:
+            err("languages", f"lists {len(data.languages)} languages; the most is {MAX_LANGUAGES}")
+        data.accessibility_note = text("accessibility_note")
+
         data.last_reviewed = self._date(raw.get("last_reviewed"), err)
         return (None, errors) if errors else (data, [])
+
+    def location(self, raw_postcode: str, column: str, err) -> LocationData | None:
+        """A location at a known postcode, or None with the problem reported."""
+        try:
+            postcode = normalise_postcode(str(raw_postcode))
+        except InvalidPostcode as exc:
+            err(column, str(exc))
+            return None
+        known = self.postcodes.get(postcode)
+        if known is None:
+            err(column, f"'{postcode}' is not a known UK postcode")
+            return None
+        latitude, longitude, local_authority = known
+        return LocationData(
+            postcode, latitude=latitude, longitude=longitude, local_authority=local_authority
+        )
+
+    @staticmethod
+    def _openings(value, err) -> list[OpeningData]:
+        """Parse "Mon 09:00-12:00, 13:00-17:00; Tue-Thu 10:00-16:00; by appointment"."""
+        openings: list[OpeningData] = []
+        example = "use e.g. 'Mon 09:00-12:00, 13:00-17:00; Sat 10:00-12:00; by appointment'"
+        for part in split_list(value):
+            if _key(part) == "by appointment":
+                if OpeningData(None) not in openings:
+                    openings.append(OpeningData(None))
+                continue
+            match = re.fullmatch(r"([A-Za-z]+)(?:\s*(?:-|to)\s*([A-Za-z]+))?\s+(.+)", part)
+            days = None
+            if match:
+                first, last = _weekday(match.group(1)), _weekday(match.group(2) or match.group(1))
+                if first and last and first <= last:
+                    days = range(first, last + 1)
+            if days is None:
+                err("opening_times", f"'{part}' does not start with a day or days ({example})")
+                continue
+            for hours in match.group(3).split(","):
+                found = re.fullmatch(
+                    r"\s*(\d{1,2})[:.](\d{2})\s*(?:-|to)\s*(\d{1,2})[:.](\d{2})\s*", hours
+                )
+                try:
+                    opens = dt.time(int(found.group(1)), int(found.group(2))) if found else None
+                    closes = dt.time(int(found.group(3)), int(found.group(4))) if found else None
+                except ValueError:
+                    opens = closes = None
+                if opens is None or closes is None:
+                    err("opening_times", f"'{hours.strip()}' is not opening hours like 09:00-17:00")
+                    continue
+                if opens >= closes:
+                    err("opening_times", f"'{hours.strip()}' closes before it opens")
+                    continue
+                for day in days:
+                    opening = OpeningData(day, opens, closes)
+                    if opening not in openings:
+                        openings.append(opening)
+        return openings
+
+    @staticmethod
+    def _cost(text: str) -> tuple[bool | None, str]:
+        if not text:
+            return None, ""
+        if _key(text) in ("free", "0", "£0", "no charge", "free of charge"):
+            return True, ""
+        return False, text
+
+    @staticmethod
+    def _yes_no(value, column, err) -> bool | None:
+        text = _key(str(value or ""))
+        if text in ("", "not known", "unknown"):
+            return None
+        if text in ("yes", "y", "true", "1"):
+            return True
+        if text in ("no", "n", "false", "0"):
+            return False
+        err(column, f"'{value}' is not yes or no (leave it empty if not known)")
+        return None
 
     @staticmethod
     def _age(value, column, err) -> int | None:
@@ -331,160 +561,3 @@ class ServiceValidator:
             err("last_reviewed", f"{parsed} is in the future")
             return None
         return parsed
-
-
-@dataclass
-class WriteResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    services: list[Service] = field(default_factory=list)
-
-
-def find_existing(records: list[ServiceData]) -> list[Service | None]:
-    """Match each record to its service: by external_id, else organisation + service name."""
-    by_external = {
-        s.external_id: s
-        for s in Service.objects.filter(
-            external_id__in=[r.external_id for r in records if r.external_id]
-        ).select_related("organisation")
-    }
-    names = {r.name for r in records}
-    by_name = {}
-    for s in Service.objects.filter(name__in=names).select_related("organisation"):
-        by_name.setdefault((s.organisation.name.lower(), s.name.lower()), s)
-    matches = []
-    for r in records:
-        found = by_external.get(r.external_id) if r.external_id else None
-        if found is None:
-            candidate = by_name.get((r.organisation.lower(), r.name.lower()))
-            # A service already known by another external id is a different service.
-            if candidate is not None and (not r.external_id or not candidate.external_id):
-                found = candidate
-        matches.append(found)
-    return matches
-
-
-@transaction.atomic
-def write_services(records: list[ServiceData], targets: list[Service | None]) -> WriteResult:
-    """Create or update services in bulk; a record whose fingerprint is unchanged is skipped."""
-    result = WriteResult()
-    orgs = {
-        o.name.lower(): o
-        for o in Organisation.objects.filter(name__in={r.organisation for r in records})
-    }
-    new_orgs = {}
-    for r in records:
-        if r.organisation.lower() not in orgs and r.organisation.lower() not in new_orgs:
-            new_orgs[r.organisation.lower()] = Organisation(name=r.organisation)
-    Organisation.objects.bulk_create(new_orgs.values(), batch_size=1000)
-    orgs.update({k: o for k, o in new_orgs.items()})
-
-    to_create, to_update, written = [], [], []
-    for record, target in zip(records, targets, strict=True):
-        fingerprint = record.fingerprint()
-        if target is not None and target.import_fingerprint == fingerprint:
-            result.unchanged += 1
-            result.services.append(target)
-            continue
-        service = target or Service()
-        _apply(service, record, orgs[record.organisation.lower()], fingerprint)
-        (to_update if target is not None else to_create).append(service)
-        written.append((service, record))
-        result.services.append(service)
-    Service.objects.bulk_create(to_create, batch_size=1000)
-    now = timezone.now()
-    for service in to_update:
-        service.updated_at = now
-    Service.objects.bulk_update(to_update, SERVICE_FIELDS + ["updated_at"], batch_size=500)
-    result.created, result.updated = len(to_create), len(to_update)
-
-    updated_ids = [s.pk for s in to_update]
-    for relation in (Service.needs, Service.areas_served, Service.eligible_areas):
-        relation.through.objects.filter(service_id__in=updated_ids).delete()
-    Location.objects.filter(service_id__in=updated_ids).delete()
-    needs_rows, served_rows, eligible_rows, locations = [], [], [], []
-    for service, record in written:
-        needs_rows += [
-            Service.needs.through(service_id=service.pk, need_id=n) for n in record.need_ids
-        ]
-        served_rows += [
-            Service.areas_served.through(service_id=service.pk, area_id=a)
-            for a in record.areas_served
-        ]
-        eligible_rows += [
-            Service.eligible_areas.through(service_id=service.pk, area_id=a)
-            for a in record.eligible_areas
-        ]
-        if record.postcode:
-            locations.append(
-                Location(
-                    service_id=service.pk,
-                    address=record.address,
-                    postcode=record.postcode,
-                    latitude=record.latitude,
-                    longitude=record.longitude,
-                    local_authority_id=record.local_authority,
-                )
-            )
-    Service.needs.through.objects.bulk_create(needs_rows, batch_size=2000)
-    Service.areas_served.through.objects.bulk_create(served_rows, batch_size=2000)
-    Service.eligible_areas.through.objects.bulk_create(eligible_rows, batch_size=2000)
-    Location.objects.bulk_create(locations, batch_size=2000)
-    if written:
-        DirectoryRevision.bump()
-    log.info(
-        "write_services created=%s updated=%s unchanged=%s",
-        result.created,
-        result.updated,
-        result.unchanged,
-    )
-    return result
-
-
-SERVICE_FIELDS = [
-    "organisation",
-    "name",
-    "external_id",
-    "description",
-    "in_person",
-    "by_phone",
-    "online",
-    "home_visit",
-    "serves_nationally",
-    "referral_route",
-    "capacity",
-    "status",
-    "last_reviewed",
-    "phone",
-    "email",
-    "website",
-    "eligible_if_lives",
-    "eligible_if_works",
-    "eligible_if_gp",
-    "min_age",
-    "max_age",
-    "only_for",
-    "import_fingerprint",
-]
-
-
-def _apply(service: Service, r: ServiceData, organisation: Organisation, fingerprint: str) -> None:
-    service.organisation = organisation
-    service.name = r.name
-    service.external_id = r.external_id
-    service.description = r.description
-    for mode, flag in DELIVERY_MODE_FIELDS.items():
-        setattr(service, flag, mode in r.delivery_modes)
-    service.serves_nationally = r.serves_nationally
-    service.referral_route = r.referral_route
-    service.capacity = r.capacity
-    service.status = r.status
-    service.last_reviewed = r.last_reviewed
-    service.phone, service.email, service.website = r.phone, r.email, r.website
-    service.eligible_if_lives = "lives" in r.eligible_via
-    service.eligible_if_works = "works" in r.eligible_via
-    service.eligible_if_gp = "gp" in r.eligible_via
-    service.min_age, service.max_age = r.min_age, r.max_age
-    service.only_for = r.only_for
-    service.import_fingerprint = fingerprint

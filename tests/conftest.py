@@ -2,7 +2,7 @@
 
 import pytest
 
-from directory.geography import load_areas, load_postcodes
+from directory.importers.geography import load_areas, load_postcodes
 from directory.models import Need, Postcode
 from directory.needs import load_needs
 

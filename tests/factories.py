@@ -3,8 +3,9 @@
 import csv
 from pathlib import Path
 
+from directory import actions
 from directory.models import Service
-from directory.service_data import COLUMNS, ServiceValidator, find_existing, write_services
+from directory.service_data import COLUMNS, ServiceValidator
 
 
 def service_row(**overrides) -> dict:
@@ -42,7 +43,7 @@ def make_service(**overrides) -> Service:
     validator.prefetch_postcodes([row["postcode"]])
     record, problems = validator.validate(row)
     assert not problems, problems
-    return write_services([record], find_existing([record])).services[0]
+    return actions.save_services([record]).services[0]
 
 
 def write_csv(path: Path, rows: list[dict], columns=COLUMNS) -> Path:

@@ -2,7 +2,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from directory.geography import load_areas, load_postcodes, read_ons_postcodes, store_postcodes
+from directory.importers.geography import (
+    load_areas,
+    load_postcodes,
+    read_ons_postcodes,
+    store_postcodes,
+)
 from directory.models import Area, DataImport, Postcode
 
 from .conftest import TEST_LOCAL_AUTHORITIES

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from directory.errors import ImportFileError
-from directory.gp_practices import import_gp_practices
+from directory.importers.base import ImportFileError
+from directory.importers.gp_practices import import_gp_practices
 from directory.models import GPPractice
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "gp_practices_demo.csv"

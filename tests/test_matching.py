@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from geopy.distance import geodesic
 
-from directory.gp_practices import import_gp_practices
+from directory.importers.gp_practices import import_gp_practices
 from directory.models import Need, Postcode
 from signposting.matching import MatchError, MatchQuery, match
 

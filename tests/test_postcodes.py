@@ -1,6 +1,6 @@
 import pytest
 
-from directory.geography import read_ons_postcodes, store_postcodes
+from directory.importers.geography import read_ons_postcodes, store_postcodes
 from directory.postcodes import (
     InvalidPostcode,
     UnknownPostcode,

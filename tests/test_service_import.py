@@ -5,9 +5,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from directory.errors import ImportFileError
+from directory.importers.base import ImportFileError
+from directory.importers.spreadsheet import import_services
 from directory.models import DataImport, Location, Organisation, Service
-from directory.service_import import import_services
 
 from .factories import service_row, write_csv
 

@@ -38,6 +38,13 @@ def services(geography):
             postcode="KT17 1AA",
             areas_served="Epsom and Ewell",
             eligible_areas="QXU",
+            opening_times="Mon 09:00-12:00, 13:00-17:00; by appointment",
+            opening_notes="Closed on bank holidays",
+            cost="£5 a session",
+            step_free_access="yes",
+            hearing_loop="no",
+            languages="Polish; urdu",
+            accessibility_note="Lift to the first floor",
         ),
         "draft": make_service(service="Draft service", status="draft"),
     }
@@ -79,8 +86,31 @@ def test_it_returns_a_whole_service(api, services):
             "only_for": [],
         },
         "referral_route": "both",
-        "cost": "",
-        "opening_times": "",
+        "is_free": False,
+        "cost": "£5 a session",
+        "opening_times": [
+            {
+                "day": "Monday",
+                "opens_at": "09:00:00",
+                "closes_at": "12:00:00",
+                "by_appointment": False,
+            },
+            {
+                "day": "Monday",
+                "opens_at": "13:00:00",
+                "closes_at": "17:00:00",
+                "by_appointment": False,
+            },
+            {"day": None, "opens_at": None, "closes_at": None, "by_appointment": True},
+        ],
+        "opening_notes": "Closed on bank holidays",
+        "accessibility": {
+            "step_free_access": True,
+            "hearing_loop": False,
+            "accessible_toilet": None,
+            "languages": ["Polish", "Urdu"],
+            "note": "Lift to the first floor",
+        },
         "capacity": "open",
         "status": "published",
         "last_reviewed": "2026-01-01",
@@ -97,6 +127,8 @@ def test_it_returns_a_whole_service(api, services):
                 "local_authority": {"code": "E07000208", "name": "Epsom and Ewell"},
             }
         ],
+        "uuid": str(services["epsom"].uuid),
+        "source": None,
         "distance_km": None,
     }
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from directory.importers.spreadsheet import import_services
 from directory.models import Postcode, Service
 from directory.service_data import COLUMNS
-from directory.service_import import import_services
 
 NEEDS = ["isolation", "debt", "bereavement", "sleep", "relaxation", "lonely", "money"]
 

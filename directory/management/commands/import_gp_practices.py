@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.errors import ImportFileError
-from directory.gp_practices import import_gp_practices
+from directory.importers.base import ImportFileError
+from directory.importers.gp_practices import import_gp_practices
 
 
 class Command(BaseCommand):

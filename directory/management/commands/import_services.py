@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.errors import ImportFileError
-from directory.service_import import import_services
+from directory.importers.base import ImportFileError
+from directory.importers.spreadsheet import import_services
 
 
 class Command(BaseCommand):
@@ -17,20 +17,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-invalid", action="store_true", help="import the valid rows, report the rest"
         )
+        parser.add_argument(
+            "--source",
+            help="the spreadsheet's name as a source of listings (default: Services spreadsheet)",
+        )
 
     def handle(self, *args, **options):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            result = import_services(path, skip_invalid=options["skip_invalid"])
+            result = import_services(
+                path, skip_invalid=options["skip_invalid"], source_name=options["source"]
+            )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
         for error in result.errors:
             self.stderr.write(f"skipped {error}")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Services: {result.created} created, {result.updated} updated, "
-                f"{result.unchanged} unchanged, {result.rejected} rejected."
-            )
-        )
+        for warning in result.warnings:
+            self.stderr.write(f"conflict {warning}")
+        self.stdout.write(self.style.SUCCESS(f"Services: {result.summary}."))

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from directory.geography import load_areas
+from directory.importers.geography import load_areas
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import load_demo_directory
-from directory.errors import ImportFileError
+from directory.importers.base import ImportFileError
 from directory.needs import load_needs
 
 

@@ -3,7 +3,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.geography import GeographyNotLoaded, default_local_authorities, load_postcodes
+from directory.importers.geography import (
+    GeographyNotLoaded,
+    default_local_authorities,
+    load_postcodes,
+)
 
 
 class Command(BaseCommand):

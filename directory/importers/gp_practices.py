@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from directory.errors import ImportFileError
+from directory.importers.base import ImportFileError
 from directory.models import DataImport, GPPractice, Postcode
 from directory.postcodes import InvalidPostcode, normalise_postcode
 
