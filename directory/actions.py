@@ -204,6 +204,7 @@ def save_services(
         if source is not None:
             service.source = source
             service.fetched_at = now
+            service.import_fingerprint = record.fingerprint()
         if target is None and record.uuid and not _uuid_taken(record.uuid):
             service.uuid = record.uuid
         (to_update if target is not None else to_create).append(service)
@@ -320,7 +321,6 @@ def _apply(service: Service, r: ServiceData, organisation: Organisation) -> None
     service.languages = r.languages
     service.accessibility_note = r.accessibility_note
     service.eligibility_published = r.eligibility_published
-    service.import_fingerprint = r.fingerprint()
 
 
 def save_service(record: ServiceData, target: Service | None = None) -> Service:

@@ -11,7 +11,7 @@ REFERRAL_WORK = [
 ]
 DIRECTORY_EDITING = [
     f"directory.{action}_{model}"
-    for model in ("service", "location", "organisation", "need")
+    for model in ("service", "location", "schedule", "organisation", "need", "taxonomymapping")
     for action in ("add", "change", "view")
 ] + ["directory.view_area", "directory.view_gppractice", "directory.view_dataimport"]
 
