@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db import models
 
 from directory import actions
@@ -113,6 +114,61 @@ class ScheduleInline(admin.TabularInline):
     extra = 0
 
 
+SERVICE_FIELDSETS = [
+    (None, {"fields": ["organisation", "name", "external_id", "description", "needs"]}),
+    (
+        "Delivery",
+        {
+            "fields": [
+                ("in_person", "by_phone", "online", "home_visit"),
+                "opening_times",
+                ("is_free", "cost"),
+            ],
+            "description": "Opening days and hours are in the schedule below; "
+            "opening notes say anything else.",
+        },
+    ),
+    (
+        "Accessibility",
+        {
+            "fields": [
+                ("step_free_access", "hearing_loop", "accessible_toilet"),
+                "languages",
+                "accessibility_note",
+            ]
+        },
+    ),
+    ("Where it serves", {"fields": ["areas_served", "serves_nationally"]}),
+    (
+        "Who is eligible",
+        {
+            "fields": [
+                "eligible_areas",
+                ("eligible_if_lives", "eligible_if_works", "eligible_if_gp"),
+                ("min_age", "max_age"),
+                "only_for",
+            ],
+            "description": "Leave eligible areas empty for no geographic restriction. "
+            "An ICB counts for every one of its boroughs.",
+        },
+    ),
+    (
+        "Referral and capacity",
+        {"fields": ["referral_route", "capacity", "status", "last_reviewed"]},
+    ),
+    ("Contact", {"fields": ["phone", "email", "website"]}),
+    (
+        "Source",
+        {
+            "fields": ["uuid", "source", "fetched_at", "editor_decision_at"],
+            "description": "A listing owned by a spreadsheet or feed is rewritten by its "
+            "next import, unless an editor took a decision on it from the review queue.",
+        },
+    ),
+]
+SERVICE_READONLY = ["uuid", "source", "fetched_at", "editor_decision_at"]
+
+
 class FreeSelect(forms.NullBooleanSelect):
     def __init__(self, attrs=None):
         super().__init__(attrs)
@@ -144,41 +200,8 @@ class ServiceForm(forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = [
-            "organisation",
-            "name",
-            "external_id",
-            "description",
-            "needs",
-            "in_person",
-            "by_phone",
-            "online",
-            "home_visit",
-            "opening_times",
-            "is_free",
-            "cost",
-            "step_free_access",
-            "hearing_loop",
-            "accessible_toilet",
-            "languages",
-            "accessibility_note",
-            "areas_served",
-            "serves_nationally",
-            "eligible_areas",
-            "eligible_if_lives",
-            "eligible_if_works",
-            "eligible_if_gp",
-            "min_age",
-            "max_age",
-            "only_for",
-            "referral_route",
-            "capacity",
-            "status",
-            "last_reviewed",
-            "phone",
-            "email",
-            "website",
-        ]
+        # The fieldsets say which fields the admin shows, once.
+        fields = [f for f in flatten_fieldsets(SERVICE_FIELDSETS) if f not in SERVICE_READONLY]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -294,61 +317,10 @@ class ServiceAdmin(DirectoryWrites, admin.ModelAdmin):
     filter_horizontal = ["needs"]
     inlines = [LocationInline, ScheduleInline]
     list_select_related = ["organisation", "source"]
-    readonly_fields = ["uuid", "source", "fetched_at", "editor_decision_at"]
+    readonly_fields = SERVICE_READONLY
     actions = [release_to_source]
     date_hierarchy = "last_reviewed"
-    fieldsets = [
-        (None, {"fields": ["organisation", "name", "external_id", "description", "needs"]}),
-        (
-            "Delivery",
-            {
-                "fields": [
-                    ("in_person", "by_phone", "online", "home_visit"),
-                    "opening_times",
-                    ("is_free", "cost"),
-                ],
-                "description": "Opening days and hours are in the schedule below; "
-                "opening notes say anything else.",
-            },
-        ),
-        (
-            "Accessibility",
-            {
-                "fields": [
-                    ("step_free_access", "hearing_loop", "accessible_toilet"),
-                    "languages",
-                    "accessibility_note",
-                ]
-            },
-        ),
-        ("Where it serves", {"fields": ["areas_served", "serves_nationally"]}),
-        (
-            "Who is eligible",
-            {
-                "fields": [
-                    "eligible_areas",
-                    ("eligible_if_lives", "eligible_if_works", "eligible_if_gp"),
-                    ("min_age", "max_age"),
-                    "only_for",
-                ],
-                "description": "Leave eligible areas empty for no geographic restriction. "
-                "An ICB counts for every one of its boroughs.",
-            },
-        ),
-        (
-            "Referral and capacity",
-            {"fields": ["referral_route", "capacity", "status", "last_reviewed"]},
-        ),
-        ("Contact", {"fields": ["phone", "email", "website"]}),
-        (
-            "Source",
-            {
-                "fields": ["uuid", "source", "fetched_at", "editor_decision_at"],
-                "description": "A listing owned by a spreadsheet or feed is rewritten by its "
-                "next import, unless an editor took a decision on it from the review queue.",
-            },
-        ),
-    ]
+    fieldsets = SERVICE_FIELDSETS
 
 
 @admin.register(Organisation)

@@ -114,13 +114,15 @@ def fetch_json(url: str) -> object:
         raise ImportFileError(f"{url} did not answer JSON: {exc}") from None
 
 
-def read_url(base: str, fetch: Callable[[str], object] = fetch_json) -> list[dict]:
+def read_url(
+    base: str, fetch: Callable[[str], object] = fetch_json, per_page: int = PER_PAGE
+) -> list[dict]:
     """Every service of the feed, fully nested: each page of /services, then each /{id}."""
     base = base.rstrip("/")
     ids: list[str] = []
     page = 1
     while True:
-        url = f"{base}/services?page={page}&per_page={PER_PAGE}"
+        url = f"{base}/services?page={page}&per_page={per_page}"
         body = fetch(url)
         problem = _page_problem(body)
         if problem:
@@ -422,11 +424,12 @@ def import_openreferral(
     *,
     by=None,
     fetch: Callable[[str], object] = fetch_json,
+    per_page: int = PER_PAGE,
 ) -> ImportResult:
     """Import every service of a feed (URL) or JSON file; all of it, or nothing."""
     is_url = source.startswith(("http://", "https://"))
     if is_url:
-        services = read_url(source, fetch)
+        services = read_url(source, fetch, per_page)
         name = source.rstrip("/")
     else:
         path = Path(source)
