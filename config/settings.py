@@ -120,6 +120,20 @@ SPECTACULAR_SETTINGS = {
 # counts rounded to multiples of this number, so every small count could be any of this many values.
 SIGNPOST_DISCLOSURE_THRESHOLD = env_int("SIGNPOST_DISCLOSURE_THRESHOLD", 5)
 
+# Email (the weekly review digest, docs/review-queue.md). The console backend prints messages
+# instead of sending them; production names its SMTP server, e.g.
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "signpost@localhost")
+# The site's address for links in emails ("https://signpost.example.nhs.uk"). Empty: emails
+# give paths on the site ("/directory/review/") instead of whole links.
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -13,6 +13,7 @@ from directory.postcodes import postcode_sector
 from signposting.identifiers import note_errors
 from signposting.index import current_index
 from signposting.journey import intake_state, path_states
+from signposting.listing_feedback import record_listing_evidence
 from signposting.matching import MatchError, MatchQuery, resolve_patient
 from signposting.models import OutcomeEvent, Referral, ReferralNeed, Team
 from signposting.references import unused_reference
@@ -285,6 +286,7 @@ def record_path_event(
         corrects=corrects,
     )
     refresh_states([referral.pk], referral=referral)
+    record_listing_evidence(event)  # "service full" three times in 30 days: review the listing
     log.info(
         "path event recorded referral=%s need=%s kind=%s event=%s",
         referral.pk,

@@ -95,6 +95,8 @@ def load_demo_users() -> list[tuple[str, str, str | None]]:
         if created:
             user.set_password(DEMO_PASSWORD)
         user.is_staff = staff
+        # A reserved domain: the weekly review digest (console backend) has someone to address.
+        user.email = user.email or f"{username}@example.invalid"
         user.save()
         user.groups.set([Group.objects.get(name=role)])
         if team:

@@ -1,9 +1,14 @@
 from django.urls import path
 
-from signposting import dashboard, feedback_views, referral_views, views
+from signposting import dashboard, feedback_views, listing_feedback_views, referral_views, views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path(
+        "services/<int:pk>/report/",
+        listing_feedback_views.report_problem,
+        name="service-report-problem",
+    ),
     path("reports/", dashboard.dashboard, name="dashboard"),
     path("referrals/", referral_views.referral_list, name="referral-list"),
     path("referrals/export.csv", referral_views.referral_export, name="referral-export"),

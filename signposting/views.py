@@ -16,6 +16,7 @@ from signposting.actions import (
     record_path_event,
 )
 from signposting.forms import RECORD_KINDS, RecordReferralForm, SearchForm
+from signposting.listing_feedback_views import may_report
 from signposting.matching import MatchError, match
 from signposting.vocabulary import PATH_LABELS, Kind
 
@@ -78,6 +79,7 @@ def search(request):
         ]
         context["carried"] = _carried(form)
         context["can_record"] = request.user.has_perm("signposting.add_referral")
+        context["can_report"] = may_report(request.user)
     return render(request, "signposting/search.html", context)
 
 

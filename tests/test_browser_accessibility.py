@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import Page
 
 from directory.models import Need
+from directory.reviews import report_problem
 from signposting.actions import create_referral, record_path_event
 from signposting.feedback import team_token
 from signposting.models import Membership, Team
@@ -46,6 +47,7 @@ def test_the_pages_have_no_accessibility_violations(
     worker = django_user_model.objects.create_user("worker", password="worker-pass-123")
     worker.groups.add(Group.objects.get(name="Link worker"))
     worker.groups.add(Group.objects.get(name="Network lead"))
+    worker.groups.add(Group.objects.get(name="Directory editor"))
     Membership.objects.create(user=worker, team=team)
     referral = create_referral(
         referrer=worker, source="ward", home_postcode="SM2 6AA", needs=["isolation"]
@@ -57,6 +59,7 @@ def test_the_pages_have_no_accessibility_violations(
         kind="referred",
         service=service,
     )
+    report_problem(service, "wrong_contact", "The number rings out", worker)
 
     problems = {}
     for path in ["/", "/services/", f"/services/{service.pk}/", "/postcodes/?postcode=SM1+1AA"]:
@@ -82,4 +85,12 @@ def test_the_pages_have_no_accessibility_violations(
     ]:
         page.goto(live_server.url + path)
         problems[path] = violations(page)
+    page.goto(f"{live_server.url}/services/{service.pk}/report/?next=/search/")
+    problems["report a problem"] = violations(page)
+    page.get_by_role("button", name="Send to the editors").click()
+    problems["report a problem, with errors"] = violations(page)
+    page.goto(live_server.url + "/directory/review/")
+    problems["/directory/review/"] = violations(page)
+    page.get_by_role("button", name="Record decision on Sutton befriending").click()
+    problems["/directory/review/ with errors"] = violations(page)
     assert {path: found for path, found in problems.items() if found} == {}
