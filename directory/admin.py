@@ -273,6 +273,31 @@ class ServiceForm(forms.ModelForm):
         }
 
 
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProblemInline(ReadOnlyInline):
+    model = ListingProblem
+    fields = ["reason", "note", "reported_by", "reported_at", "decision"]
+    readonly_fields = fields
+    verbose_name_plural = "Problems reported (from the review queue)"
+
+
+class DecisionInline(ReadOnlyInline):
+    model = ReviewDecision
+    fields = ["outcome", "note", "decided_by", "decided_at"]
+    readonly_fields = fields
+    verbose_name_plural = "Review decisions"
+
+
 @admin.action(description="Let the owning source update these listings at its next import")
 def release_to_source(modeladmin, request, queryset):
     held = queryset.exclude(editor_decision_at=None).exclude(source=None)
@@ -315,7 +340,7 @@ class ServiceAdmin(DirectoryWrites, admin.ModelAdmin):
     search_fields = ["name", "organisation__name", "description", "external_id"]
     autocomplete_fields = ["organisation", "areas_served", "eligible_areas"]
     filter_horizontal = ["needs"]
-    inlines = [LocationInline, ScheduleInline]
+    inlines = [LocationInline, ScheduleInline, ProblemInline, DecisionInline]
     list_select_related = ["organisation", "source"]
     readonly_fields = SERVICE_READONLY
     actions = [release_to_source]

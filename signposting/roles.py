@@ -13,7 +13,14 @@ DIRECTORY_EDITING = [
     f"directory.{action}_{model}"
     for model in ("service", "location", "schedule", "organisation", "need", "taxonomymapping")
     for action in ("add", "change", "view")
-] + ["directory.view_area", "directory.view_gppractice", "directory.view_dataimport"]
+] + [
+    "directory.view_area",
+    "directory.view_gppractice",
+    "directory.view_dataimport",
+    "directory.view_source",
+    "directory.view_listingproblem",
+    "directory.view_reviewdecision",
+]
 
 ROLES: dict[str, list[str]] = {
     "Link worker": REFERRAL_WORK,
