@@ -20,6 +20,9 @@ DIRECTORY_EDITING = [
     "directory.view_source",
     "directory.view_listingproblem",
     "directory.view_reviewdecision",
+    # Opening times and locations are rows of a service: removing one is editing the service.
+    "directory.delete_schedule",
+    "directory.delete_location",
 ]
 
 ROLES: dict[str, list[str]] = {
