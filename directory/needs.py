@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from directory.models import Need
+from directory.models import DirectoryRevision, Need
 
 NEEDS_FILE = Path(settings.BASE_DIR) / "fixtures" / "needs.csv"
 
@@ -28,4 +28,8 @@ def load_needs(path: Path = NEEDS_FILE) -> tuple[int, int]:
                     setattr(need, k, v)
                 need.save()
                 updated += 1
+    if created or updated:
+        # Matching's index knows needs by name and synonym: a new or renamed one must be seen
+        # on the next request, whether or not this loader writes through signals.
+        DirectoryRevision.bump()
     return created, updated

@@ -86,3 +86,17 @@ def nearest_first(services: QuerySet, near: Near) -> list[Service]:
             result.append(service)
     result.sort(key=lambda s: (s.distance_km, s.name, s.pk))
     return result
+
+
+def listing_details(service_ids) -> dict[int, Service]:
+    """The shown services' cost and schedules, by id, in two queries whatever their number.
+
+    Matching's index holds what ranking needs; what a result card or the match API shows
+    besides is read here for the returned rows only.
+    """
+    return (
+        Service.objects.filter(pk__in=list(service_ids))
+        .only("id", "is_free", "cost", "opening_times")
+        .prefetch_related("schedules")
+        .in_bulk()
+    )

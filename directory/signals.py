@@ -1,15 +1,26 @@
 """Bump the directory revision whenever the ORM changes what matching indexes.
 
-Bulk writers (the importer, the synthetic generator, load_areas) call
-DirectoryRevision.bump() themselves, since bulk operations send no signals.
+That is services and their schedules (open days), locations, areas, organisations, needs (a new
+or renamed need is known to matching at once) and sources (their names are in the reasons
+matching gives). Bulk writers (the importer, the synthetic generator, load_areas, load_needs)
+call DirectoryRevision.bump() themselves, since bulk operations send no signals.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from directory.models import Area, DirectoryRevision, Location, Organisation, Service
+from directory.models import (
+    Area,
+    DirectoryRevision,
+    Location,
+    Need,
+    Organisation,
+    Schedule,
+    Service,
+    Source,
+)
 
-WATCHED = (Service, Location, Area, Organisation)
+WATCHED = (Service, Schedule, Location, Area, Organisation, Need, Source)
 
 
 def _bump(sender, **kwargs):

@@ -33,9 +33,10 @@ def postcode_check(request):
 def published_services():
     return (
         Service.objects.filter(status=Service.Status.PUBLISHED)
-        .select_related("organisation")
+        .select_related("organisation", "source")
         .prefetch_related(
             "needs",
+            "schedules",
             Prefetch("locations", queryset=Location.objects.select_related("local_authority")),
         )
         .order_by("name", "id")

@@ -8,6 +8,9 @@ The rules, one sentence each:
   with a GP), their place for that connection is one of the service's areas, an ICB counting for
   every one of its local authorities. If none qualifies and an accepted connection is unknown,
   the answer is "check"; otherwise "not eligible". No areas means no geographic restriction.
+  When the listing's source publishes no eligibility by area (an Open Referral UK feed), the
+  areas say nothing yet: the area criterion is "check" ("Eligibility not published by <source>")
+  whatever they hold, until an editor sets them and marks them published.
 - Age: a patient qualifies if their age is within the service's range; unknown age is "check".
 - Who it is for: a patient qualifies if they belong to any of the groups the service is only for;
   not knowing which groups the patient belongs to is "check".
@@ -58,6 +61,10 @@ class Criteria:
     min_age: int | None = None
     max_age: int | None = None
     only_for: tuple[str, ...] = ()
+    # False when the listing's source publishes no eligibility by area; source_name is then
+    # who did not publish it (None: the listing's source is not named).
+    areas_published: bool = True
+    source_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,13 @@ def _join(words: list[str], last: str = "or") -> str:
     return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
+def unpublished_text(source_name: str | None) -> str:
+    return f"Eligibility not published by {source_name or 'its source'}"
+
+
 def _area_reason(criteria: Criteria, patient: Patient) -> Reason:
+    if not criteria.areas_published:
+        return Reason("area", Verdict.CHECK, unpublished_text(criteria.source_name))
     if not criteria.areas:
         return Reason("area", Verdict.ELIGIBLE, "Open to people from any area")
     codes = frozenset(a.code for a in criteria.areas)

@@ -50,7 +50,19 @@ class MatchView(APIView):
 
     @extend_schema(
         request=MatchRequestSerializer,
-        responses={200: OpenApiResponse(description="patient, results, unmet_needs")},
+        responses={
+            200: OpenApiResponse(
+                description="patient, results, total_results, unmet_needs. Each result's "
+                "service says what it costs (is_free: true, false or null when not known; "
+                "cost: the charge) and when it opens (open_days: weekday names in week order; "
+                "by_appointment). The filters open_on and free_only narrow the results, and a "
+                "need only filtered-out services cover is in unmet_needs."
+            ),
+            400: OpenApiResponse(
+                description="Each field at fault with its message, e.g. "
+                '{"open_on": ["\'funday\' is not a day of the week: give one of monday, ..."]}'
+            ),
+        },
     )
     def post(self, request):
         serializer = MatchRequestSerializer(data=request.data)

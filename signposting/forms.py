@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Case, Q, When
 
+from directory.listing import WEEKDAY_SLUGS, WEEKDAYS
 from directory.models import (
     Area,
     DeliveryMode,
@@ -8,7 +9,13 @@ from directory.models import (
     PatientGroup,
     Service,
 )
-from signposting.matching import MAX_DISTANCE_KM, MatchError, MatchQuery
+from signposting.matching import (
+    FREE_ONLY_HELP,
+    MAX_DISTANCE_KM,
+    OPEN_ON_HELP,
+    MatchError,
+    MatchQuery,
+)
 from signposting.measures import MEASURES, MYCAW_CATEGORIES, MeasureName
 from signposting.models import MeasureRecord, OutcomeEvent, Referral
 from signposting.vocabulary import (
@@ -77,6 +84,15 @@ class SearchForm(forms.Form):
         required=False,
         min_value=0.1,
         max_value=MAX_DISTANCE_KM,
+    )
+    open_on = forms.ChoiceField(
+        label="Open on (optional)",
+        help_text=OPEN_ON_HELP,
+        choices=[("", "Any day"), *((slug, WEEKDAYS[day]) for slug, day in WEEKDAY_SLUGS.items())],
+        required=False,
+    )
+    free_only = forms.BooleanField(
+        label="Free services only", help_text=FREE_ONLY_HELP, required=False
     )
 
     def __init__(self, *args, **kwargs):

@@ -2,8 +2,8 @@
 
 Built from a handful of bulk queries and kept per process until the directory revision moves
 (see directory.models.DirectoryRevision). Candidate selection is then numpy work over arrays:
-posting lists per need, per area served and per eligible area, and locations sorted by latitude
-for a box search.
+posting lists per need, per area served and per eligible area, locations sorted by latitude for
+a box search, and columns for the filters (delivery modes, open days, free).
 """
 
 import datetime as dt
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from directory.models import Area, DirectoryRevision, Location, Need, Service
+from directory.listing import day_bit
+from directory.models import Area, DirectoryRevision, Location, Need, Schedule, Service
 from eligibility.engine import AreaRef, Criteria
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class DirectoryIndex:
         criteria_cache: dict[tuple, int] = {}
         self.criteria: list[Criteria] = []
         criteria_keys: list[int] = []
+        free: list[bool] = []
         self.entries: list[Entry] = []
         position: dict[int, int] = {}
         for row in published.order_by("id").values_list(
@@ -109,13 +111,18 @@ class DirectoryIndex:
             "email",
             "website",
             "serves_nationally",
+            "is_free",
+            "eligibility_published",
+            "source__name",
         ):
             (sid, name, org, description, capacity, in_person, phone_mode, online, home_visit,
              lives, works, gp, min_age, max_age, only_for, reviewed, route, phone, email,
-             website, national) = row  # fmt: skip
+             website, national, is_free, areas_published, source_name) = row  # fmt: skip
             areas = tuple(sorted(eligible_of.get(sid, ())))
             via = frozenset(c for c, on in (("lives", lives), ("works", works), ("gp", gp)) if on)
-            key = (areas, via, min_age, max_age, tuple(only_for or ()))
+            # Who did not publish the eligibility matters only when it is not published.
+            unpublished_by = None if areas_published else (source_name or "")
+            key = (areas, via, min_age, max_age, tuple(only_for or ()), unpublished_by)
             criteria_key = criteria_cache.get(key)
             if criteria_key is None:
                 criteria_key = criteria_cache[key] = len(self.criteria)
@@ -126,6 +133,8 @@ class DirectoryIndex:
                         min_age=min_age,
                         max_age=max_age,
                         only_for=tuple(only_for or ()),
+                        areas_published=areas_published,
+                        source_name=unpublished_by or None,
                     )
                 )
             criteria_keys.append(criteria_key)
@@ -141,6 +150,7 @@ class DirectoryIndex:
                 if on
             )
             position[sid] = len(self.entries)
+            free.append(bool(is_free))
             self.entries.append(
                 Entry(
                     id=sid,
@@ -171,6 +181,22 @@ class DirectoryIndex:
         self.mode_bits = np.array(
             [sum(MODE_BITS[m] for m in e.delivery_modes) for e in self.entries], dtype=np.int64
         )
+        # Free means recorded as free: a cost not known is not free.
+        self.free = np.array(free, dtype=bool)
+        # The weekdays each service opens on, a bit a day (directory.listing.day_bit); a
+        # by-appointment schedule opens on no day.
+        self.open_days = np.zeros(n, dtype=np.uint8)
+        opening = np.array(
+            Schedule.objects.filter(service__status=Service.Status.PUBLISHED, by_appointment=False)
+            .order_by()
+            .values_list("service_id", "weekday"),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        if n and len(opening):
+            at = np.minimum(np.searchsorted(self.ids, opening[:, 0]), n - 1)
+            known = self.ids[at] == opening[:, 0]  # published when the services were read
+            bits = np.array([0, *(day_bit(day) for day in range(1, 8))], dtype=np.uint8)
+            np.bitwise_or.at(self.open_days, at[known], bits[opening[known, 1]])
         self.national = np.array(
             [i for i, e in enumerate(self.entries) if e.serves_nationally], dtype=np.int64
         )

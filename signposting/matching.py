@@ -9,7 +9,8 @@ two listing reasons of its own: a service closed to new referrals is "check", ne
 and so is an unrestricted service found only because it is near (it lists other areas). Ranking
 is: eligible, then check, then not eligible; within each, open services before closed ones,
 then more needs covered, then nearer, then more recently reviewed, then by id so that ties are
-always broken the same way.
+always broken the same way. Filters (delivery modes, distance, open on a day, free only) narrow
+the candidates before any of this, so a need that only filtered-out services cover is unmet.
 
 `services_open_to_residents` is the same rule for a whole borough, for the gap report.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from directory.geometry import bounding_box, geodesic_km, haversine_km
+from directory.listing import WEEKDAY_SLUGS, day_bit, parse_weekday
 from directory.models import DELIVERY_MODE_FIELDS, Area, GPPractice, PatientGroup
 from directory.postcodes import PostcodeError, lookup_postcode
 from eligibility.engine import SEVERITY, Decision, Patient, Place, Reason, Verdict, decide
@@ -29,6 +31,14 @@ MAX_DISTANCE_KM = 200.0
 MAX_NEEDS = 10
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+
+
+# What the two listing filters mean, said once for the search page and the API.
+OPEN_ON_HELP = (
+    "Only services whose weekly opening times include this day. Services seen by appointment "
+    "only, or whose days are not given, are left out."
+)
+FREE_ONLY_HELP = "Only services recorded as free. Services whose cost is not known are left out."
 
 
 class MatchError(ValueError):
@@ -50,6 +60,10 @@ class MatchQuery:
     groups: list[str] | None = None
     delivery_modes: list[str] | None = None
     max_distance_km: float | None = None
+    # A day's name ("monday" ... "sunday"): only services whose schedule opens that day.
+    open_on: str | None = None
+    # Only services recorded as free (a cost not known is not free).
+    free_only: bool = False
     limit: int = DEFAULT_LIMIT
 
     @classmethod
@@ -65,6 +79,8 @@ class MatchQuery:
             groups=data.get(groups_key) or None,
             delivery_modes=data.get("delivery_modes") or None,
             max_distance_km=data.get("max_distance_km"),
+            open_on=data.get("open_on") or None,
+            free_only=bool(data.get("free_only")),
             limit=data.get("limit", DEFAULT_LIMIT),
         )
 
@@ -193,6 +209,12 @@ def resolve_patient(query: MatchQuery, index: DirectoryIndex) -> ResolvedPatient
             err("delivery_modes", f"'{mode}' is not one of {', '.join(DELIVERY_MODE_FIELDS)}")
     if query.max_distance_km is not None and not (0 < query.max_distance_km <= MAX_DISTANCE_KM):
         err("max_distance_km", f"give a distance above 0 and at most {MAX_DISTANCE_KM:g} km")
+    if query.open_on is not None and parse_weekday(query.open_on) is None:
+        err(
+            "open_on",
+            f"'{str(query.open_on)[:20]}' is not a day of the week: give one of "
+            f"{', '.join(WEEKDAY_SLUGS)}",
+        )
     if not (1 <= query.limit <= MAX_LIMIT):
         err("limit", f"give a limit from 1 to {MAX_LIMIT}")
     if errors:
@@ -313,6 +335,12 @@ def match(query: MatchQuery) -> MatchResult:
     if query.delivery_modes:
         wanted_bits = sum(MODE_BITS[m] for m in set(query.delivery_modes))
         candidates = candidates[(index.mode_bits[candidates] & wanted_bits) != 0]
+    if query.free_only:
+        candidates = candidates[index.free[candidates]]
+    if query.open_on is not None:
+        # By appointment only opens on no day: such a service is filtered out.
+        wanted_day = day_bit(parse_weekday(query.open_on))
+        candidates = candidates[(index.open_days[candidates] & wanted_day) != 0]
     distances = np.full(len(candidates), np.nan)
     if has_home_point and len(candidates):
         distances = _nearest_distances(index, candidates, resolved.latitude, resolved.longitude)

@@ -1,9 +1,19 @@
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from directory import listing
+from directory.models import Service
+from directory.queries import listing_details
 from directory.serializers import AreaRefSerializer
 from signposting.journey import decision
-from signposting.matching import DEFAULT_LIMIT, Match, MatchQuery, MatchResult
+from signposting.matching import (
+    DEFAULT_LIMIT,
+    FREE_ONLY_HELP,
+    OPEN_ON_HELP,
+    Match,
+    MatchQuery,
+    MatchResult,
+)
 from signposting.models import MeasureRecord, OutcomeEvent, Referral, ReferralNeed, Session
 from signposting.vocabulary import INTAKE_LABELS, PATH_LABELS, Reason, Stage, snomed_for
 
@@ -21,6 +31,16 @@ class MatchRequestSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=20), required=False, max_length=10
     )
     max_distance_km = serializers.FloatField(required=False, allow_null=True)
+    # A day's name rather than a choice field, so that matching's message ("'funday' is not a
+    # day of the week: give one of monday, ...") is the one the caller reads.
+    open_on = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=f"{', '.join(listing.WEEKDAY_SLUGS)} (any case). {OPEN_ON_HELP}",
+    )
+    free_only = serializers.BooleanField(required=False, default=False, help_text=FREE_ONLY_HELP)
     limit = serializers.IntegerField(required=False, default=DEFAULT_LIMIT)
 
     def get_fields(self):
@@ -39,7 +59,20 @@ def area_json(area) -> dict | None:
     return None if area is None else {"code": area.code, "name": area.name}
 
 
-def match_json(item: Match, need_slugs: dict[int, str]) -> dict:
+def listing_json(service: Service | None) -> dict:
+    """What a result says of cost and opening: is_free is null when the cost is not known."""
+    if service is None:  # archived between the search and this read: nothing to say
+        return {"is_free": None, "cost": "", "open_days": [], "by_appointment": False}
+    schedules = service.schedules.all()
+    return {
+        "is_free": service.is_free,
+        "cost": service.cost,
+        "open_days": [listing.WEEKDAYS[day].lower() for day in listing.open_days(schedules)],
+        "by_appointment": listing.by_appointment(schedules),
+    }
+
+
+def match_json(item: Match, need_slugs: dict[int, str], shown: Service | None = None) -> dict:
     entry = item.entry
     return {
         "service": {
@@ -58,6 +91,7 @@ def match_json(item: Match, need_slugs: dict[int, str]) -> dict:
                 if item.location is None
                 else {"address": item.location[0], "postcode": item.location[1]}
             ),
+            **listing_json(shown),
         },
         "eligibility": item.decision.verdict.value,
         "reasons": [reason.text for reason in item.decision.reasons],
@@ -68,6 +102,7 @@ def match_json(item: Match, need_slugs: dict[int, str]) -> dict:
 
 def result_json(result: MatchResult, need_slugs: dict[int, str]) -> dict:
     patient = result.patient
+    shown = listing_details(item.entry.id for item in result.results)
     return {
         "patient": {
             "home_area": area_json(patient.home_area),
@@ -75,7 +110,9 @@ def result_json(result: MatchResult, need_slugs: dict[int, str]) -> dict:
             "work_area": area_json(patient.work_area),
             "icbs": [{"code": icb.code, "name": icb.name} for icb in patient.icbs],
         },
-        "results": [match_json(item, need_slugs) for item in result.results],
+        "results": [
+            match_json(item, need_slugs, shown.get(item.entry.id)) for item in result.results
+        ],
         "total_results": result.total,
         "unmet_needs": [need_slugs[n] for n in result.unmet_need_ids],
     }

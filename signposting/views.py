@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from directory.models import GPPractice, Need, Service
+from directory.models import DeliveryMode, GPPractice, Need, Service
+from directory.queries import listing_details
 from eligibility.engine import Verdict
 from signposting.actions import (
     TeamlessUser,
@@ -36,6 +37,8 @@ CARRIED = [
     "groups",
     "delivery_modes",
     "max_distance_km",
+    "open_on",
+    "free_only",
 ]
 
 
@@ -56,6 +59,7 @@ def search(request):
             form.add_match_errors(exc)
     context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
     if result is not None:
+        shown = listing_details(m.entry.id for m in result.results)
         context["groups"] = [
             {
                 "slug": slug,
@@ -66,6 +70,7 @@ def search(request):
                         "needs": [result.need_names[n] for n in m.matched_need_ids],
                         "need_slugs": [result.need_slugs[n] for n in m.matched_need_ids],
                         "route": Service.ReferralRoute(m.entry.referral_route).label,
+                        "listing": shown.get(m.entry.id),
                     }
                     for m in result.results
                     if m.decision.verdict == verdict
@@ -77,10 +82,23 @@ def search(request):
             {"slug": result.need_slugs[n], "name": result.need_names[n]}
             for n in result.unmet_need_ids
         ]
+        context["filters"] = _filters(form.cleaned_data)
         context["carried"] = _carried(form)
         context["can_record"] = request.user.has_perm("signposting.add_referral")
         context["can_report"] = may_report(request.user)
     return render(request, "signposting/search.html", context)
+
+
+def _filters(data) -> list[str]:
+    """The filters chosen, in words: a need they leave unmet may be met without them."""
+    words = [DeliveryMode(mode).label.lower() for mode in data.get("delivery_modes") or ()]
+    if data.get("max_distance_km"):
+        words.append(f"within {data['max_distance_km']:g} km")
+    if data.get("open_on"):
+        words.append(f"open on {data['open_on'].title()}")
+    if data.get("free_only"):
+        words.append("free")
+    return words
 
 
 def _carried(form) -> list[tuple[str, str]]:

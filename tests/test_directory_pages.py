@@ -1,6 +1,10 @@
-import pytest
+import datetime as dt
 
-from directory.models import Service
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from directory.models import Schedule, Service, Source
 
 from .factories import make_service
 
@@ -126,3 +130,90 @@ def test_the_admin_lists_services_needing_review(client, services, editor):
     assert response.status_code == 200
     assert stale.name.encode() in response.content
     assert b"Sutton befriending" not in response.content
+
+
+def opens(service, weekday, opens, closes):
+    Schedule.objects.create(
+        service=service,
+        weekday=weekday,
+        opens_at=dt.time.fromisoformat(opens),
+        closes_at=dt.time.fromisoformat(closes),
+    )
+
+
+def row(text, key):
+    """The value of a summary list row, by its key."""
+    start = text.index(f'<dt class="nhsuk-summary-list__key">{key}</dt>')
+    value = text.index('<dd class="nhsuk-summary-list__value">', start)
+    return text[value + len('<dd class="nhsuk-summary-list__value">') : text.index("</dd>", value)]
+
+
+def test_a_service_page_shows_opening_times_cost_and_accessibility(client, services):
+    service = services[0]
+    opens(service, Schedule.Weekday.WEDNESDAY, "10:00", "12:00")
+    opens(service, Schedule.Weekday.MONDAY, "13:00", "17:00")
+    opens(service, Schedule.Weekday.MONDAY, "09:00", "12:00")
+    Schedule.objects.create(service=service, by_appointment=True)
+    service.opening_times = "Closed on bank holidays"
+    service.is_free, service.cost = False, "£5 a session"
+    service.step_free_access, service.hearing_loop = True, False
+    service.languages = ["Polish", "Tamil"]
+    service.accessibility_note = "Ramp at the side door"
+    service.save()
+    text = client.get(service.get_absolute_url()).content.decode()
+    assert row(text, "Opening times") == (
+        "Monday 9am to 12pm and 1pm to 5pm<br>Wednesday 10am to 12pm<br>By appointment"
+    )
+    assert row(text, "About opening") == "Closed on bank holidays"
+    assert row(text, "Cost") == "£5 a session"
+    assert row(text, "Step-free access") == "Yes"
+    assert row(text, "Hearing loop") == "No"
+    assert row(text, "Accessible toilet") == "Not known"
+    assert row(text, "Languages besides English") == "Polish and Tamil"
+    assert row(text, "Accessibility note") == "Ramp at the side door"
+
+
+def test_a_service_page_says_what_is_not_known(client, services):
+    text = client.get(services[0].get_absolute_url()).content.decode()
+    assert row(text, "Opening times") == "Not known"
+    assert "About opening" not in text
+    assert row(text, "Cost") == "Cost not known"
+    for key in ("Step-free access", "Hearing loop", "Accessible toilet"):
+        assert row(text, key) == "Not known"
+    assert row(text, "Languages besides English") == "None listed"
+    assert "Accessibility note" not in text
+
+
+def test_a_service_page_says_when_its_source_publishes_no_eligibility(client, services):
+    service = services[0]
+    source = Source.objects.create(kind=Source.Kind.OPENREFERRAL, name="Sutton Council feed")
+    Service.objects.filter(pk=service.pk).update(source=source, eligibility_published=False)
+    text = client.get(service.get_absolute_url()).content.decode()
+    assert (
+        "Eligibility not published by Sutton Council feed: check with the service who can use it."
+        in row(text, "Who can use it")
+    )
+    assert "People who live" not in row(text, "Who can use it")
+
+
+def test_the_directory_cards_show_cost_and_open_days(client, services):
+    for day in (1, 2, 3, 4, 5, 7):
+        opens(services[0], day, "09:00", "17:00")
+    services[1].is_free = True
+    services[1].save()
+    text = client.get("/services/").content.decode()
+    assert "Cost not known · Open Monday to Friday and Sunday" in text
+    assert "Free · Opening days not given" in text
+
+
+def test_the_directory_list_costs_no_query_a_card(client, services):
+    def queries_for_the_list():
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/services/")
+        return len(queries.captured_queries)
+
+    before = queries_for_the_list()
+    for n in range(5):
+        added = make_service(service=f"Walking group {n}")
+        opens(added, Schedule.Weekday.FRIDAY, "10:00", "11:00")
+    assert queries_for_the_list() == before

@@ -1,5 +1,7 @@
 """The pure engine: no database here."""
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,6 +74,30 @@ def test_not_eligible_outweighs_check():
     assert decide(criteria, Patient(home=SUTTON)).verdict == Verdict.NOT_ELIGIBLE
 
 
+def test_unpublished_eligibility_is_check_first_naming_the_source_whatever_the_areas():
+    unpublished = Criteria(areas_published=False, source_name="Sutton Council ORUK feed")
+    decision = decide(unpublished, Patient(home=SUTTON, gp=SUTTON))
+    assert decision.verdict == Verdict.CHECK
+    assert [r.text for r in decision.reasons] == [
+        "Eligibility not published by Sutton Council ORUK feed"
+    ]
+    # Areas an import left behind say nothing while unpublished, either way.
+    elsewhere = Criteria(areas=(SURREY,), areas_published=False)
+    decision = decide(elsewhere, Patient(home=SUTTON, gp=SUTTON))
+    assert (decision.verdict, decision.reasons[0].text) == (
+        Verdict.CHECK,
+        "Eligibility not published by its source",
+    )
+    published = replace(elsewhere, areas_published=True)
+    assert decide(published, Patient(home=SUTTON, gp=SUTTON)).verdict == Verdict.NOT_ELIGIBLE
+
+
+def test_unpublished_areas_leave_the_age_rule_standing():
+    criteria = Criteria(min_age=65, areas_published=False, source_name="A feed")
+    assert decide(criteria, Patient(home=SUTTON, age=40)).verdict == Verdict.NOT_ELIGIBLE
+    assert decide(criteria, Patient(home=SUTTON, age=70)).verdict == Verdict.CHECK
+
+
 PLACES = [SUTTON, CROYDON, EPSOM, Place("E09000024", "Merton", "QWE", "South West London ICB"),
           Place("S12000049", "S12000049")]  # fmt: skip
 AREAS = [SWL, SURREY, SUTTON_AREA, AreaRef("E09000024", "Merton"), AreaRef("E07000208", "Epsom")]
@@ -91,6 +117,8 @@ criteria = st.builds(
     min_age=st.one_of(st.none(), st.integers(0, 70)),
     max_age=st.one_of(st.none(), st.integers(70, 110)),
     only_for=st.lists(st.sampled_from(["carer", "women"]), unique=True, max_size=2).map(tuple),
+    areas_published=st.booleans(),
+    source_name=st.one_of(st.none(), st.just("Sutton Council feed")),
 )
 
 
@@ -99,7 +127,7 @@ def test_adding_an_area_never_makes_an_eligible_patient_not_eligible(crit, patie
     if not crit.areas or extra in crit.areas:
         return  # no restriction is already the widest rule
     before = decide(crit, patient).verdict
-    wider = Criteria(crit.areas + (extra,), crit.via, crit.min_age, crit.max_age, crit.only_for)
+    wider = replace(crit, areas=crit.areas + (extra,))
     after = decide(wider, patient).verdict
     if before == Verdict.ELIGIBLE:
         assert after == Verdict.ELIGIBLE

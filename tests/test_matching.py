@@ -1,10 +1,16 @@
+import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from geopy.distance import geodesic
 
+from directory.actions import update_service
 from directory.importers.gp_practices import import_gp_practices
-from directory.models import Need, Postcode
+from directory.models import Need, Postcode, Schedule, Service, Source
+from directory.needs import load_needs
+from signposting.index import current_index
 from signposting.matching import MatchError, MatchQuery, match
 
 from .factories import make_service
@@ -226,6 +232,11 @@ def test_the_index_sees_a_new_service_at_once(directory):
         (dict(groups=["wizards"]), "for", "'wizards' is not one of"),
         (dict(delivery_modes=["pigeon"]), "delivery_modes", "'pigeon' is not one of"),
         (dict(max_distance_km=0), "max_distance_km", "above 0"),
+        (
+            dict(open_on="Funday"),
+            "open_on",
+            "'Funday' is not a day of the week: give one of monday, tuesday, wednesday",
+        ),
     ],
 )
 def test_bad_input_names_the_field(directory, query, field, message):
@@ -233,3 +244,139 @@ def test_bad_input_names_the_field(directory, query, field, message):
     with pytest.raises(MatchError) as error:
         match(MatchQuery(**{**base, **query}))
     assert message in " ".join(error.value.errors[field])
+
+
+def opens(service, weekday, opens="09:00", closes="12:00"):
+    return Schedule.objects.create(
+        service=service,
+        weekday=weekday,
+        opens_at=dt.time.fromisoformat(opens),
+        closes_at=dt.time.fromisoformat(closes),
+    )
+
+
+def sutton_resident(**filters):
+    return match(
+        MatchQuery(home_postcode="SM1 1AA", gp_practice="Z00013", age=70, needs=["isolation"],
+                   **filters)
+    )  # fmt: skip
+
+
+def test_open_on_a_day_keeps_the_services_whose_schedule_opens_that_day(directory):
+    opens(directory["sutton"], Schedule.Weekday.MONDAY)
+    opens(directory["sutton"], Schedule.Weekday.MONDAY, "13:00", "17:00")
+    opens(directory["sutton"], Schedule.Weekday.WEDNESDAY)
+    opens(directory["older"], Schedule.Weekday.WEDNESDAY, "11:00", "14:00")
+    # By appointment opens on no day, whatever the day asked for.
+    Schedule.objects.create(service=directory["national"], by_appointment=True)
+    assert set(by_name(sutton_resident(open_on="monday"))) == {"Sutton befriending"}
+    assert set(by_name(sutton_resident(open_on="Wednesday"))) == {
+        "Sutton befriending",
+        "Sutton lunch club",
+    }
+    assert sutton_resident(open_on="sunday").results == []
+    assert len(sutton_resident().results) == 7  # no day asked: every day
+
+
+def test_the_index_sees_a_new_schedule_at_once(directory):
+    assert sutton_resident(open_on="friday").results == []
+    opens(directory["closed"], Schedule.Weekday.FRIDAY)
+    assert set(by_name(sutton_resident(open_on="friday"))) == {"Sutton closed befriending"}
+
+
+def charges(service, is_free, cost=""):
+    service.is_free, service.cost = is_free, cost
+    service.save()
+
+
+def test_free_only_keeps_the_services_recorded_as_free(directory):
+    charges(directory["sutton"], True)
+    charges(directory["national"], True)
+    charges(directory["older"], False, "£3 for lunch")
+    # The rest are not known, which is not free.
+    assert set(by_name(sutton_resident(free_only=True))) == {
+        "Sutton befriending",
+        "National helpline",
+    }
+    assert set(by_name(sutton_resident(free_only=True, open_on="tuesday"))) == set()
+
+
+def test_a_filter_that_removes_every_service_leaves_the_need_unmet(directory):
+    isolation = Need.objects.get(slug="isolation").pk
+    charges(directory["closed"], True)  # free, but closed: not one the patient can use
+    result = sutton_resident(free_only=True)
+    assert [m.entry.name for m in result.results] == ["Sutton closed befriending"]
+    assert result.unmet_need_ids == [isolation]
+    assert sutton_resident().unmet_need_ids == []
+
+
+def test_the_index_reads_open_days_and_free_in_one_query_for_schedules(directory):
+    for day in (1, 3, 3, 7):
+        opens(directory["sutton"], day)
+    Schedule.objects.create(service=directory["sutton"], by_appointment=True)
+    opens(directory["older"], 2)
+    charges(directory["swl_gp"], True)
+    with CaptureQueriesContext(connection) as queries:
+        index = current_index()
+    assert sum("directory_schedule" in q["sql"] for q in queries.captured_queries) == 1
+    at = {entry.name: i for i, entry in enumerate(index.entries)}
+    assert index.open_days[at["Sutton befriending"]] == 0b1000101
+    assert index.open_days[at["Sutton lunch club"]] == 0b10
+    assert index.open_days[at["National helpline"]] == 0
+    assert [e.name for e, free in zip(index.entries, index.free, strict=True) if free] == [
+        "SWL pain course"
+    ]
+
+
+def test_unpublished_eligibility_is_check_first_naming_its_source(directory):
+    service = directory["sutton"]
+    source = Source.objects.create(kind=Source.Kind.OPENREFERRAL, name="Sutton Council feed")
+    Service.objects.filter(pk=service.pk).update(source=source)
+    update_service(service, eligibility_published=False)
+    found = by_name(sutton_resident())["Sutton befriending"]
+    assert found.decision.verdict == "check"
+    assert [r.text for r in found.decision.reasons] == [
+        "Eligibility not published by Sutton Council feed"
+    ]
+    # Renaming the source renames the reason.
+    source.name = "Sutton ORUK feed"
+    source.save()
+    found = by_name(sutton_resident())["Sutton befriending"]
+    assert found.decision.reasons[0].text == "Eligibility not published by Sutton ORUK feed"
+    # An editor sets the criteria: the listing is usable again.
+    update_service(service, eligibility_published=True)
+    assert by_name(sutton_resident())["Sutton befriending"].decision.verdict == "eligible"
+
+
+def test_unpublished_eligibility_without_a_source_says_by_its_source(geography):
+    only = make_service(service="Only debt advice", needs="debt")
+    update_service(only, eligibility_published=False)
+    result = match(MatchQuery(home_postcode="SM1 1AA", gp_area="E09000029", needs=["debt"]))
+    assert [(m.decision.verdict, m.decision.reasons[0].text) for m in result.results] == [
+        ("check", "Eligibility not published by its source")
+    ]
+    assert result.unmet_need_ids == [Need.objects.get(slug="debt").pk]  # not "can use"
+
+
+def test_a_new_or_renamed_need_is_known_on_the_first_request_after(directory):
+    match(MatchQuery(home_postcode="SM1 1AA", needs=["isolation"]))  # the index is built
+    knitting = Need.objects.create(slug="knitting", name="Knitting circles")
+    result = match(MatchQuery(home_postcode="SM1 1AA", needs=["knitting"]))
+    assert (result.results, result.unmet_need_ids) == ([], [knitting.pk])
+    knitting.name = "Yarn crafts"
+    knitting.synonyms = "crochet"
+    knitting.save()
+    result = match(MatchQuery(home_postcode="SM1 1AA", needs=["Yarn crafts", "crochet"]))
+    assert result.unmet_need_ids == [knitting.pk]
+
+
+def test_load_needs_makes_a_new_need_known_at_once(directory, tmp_path):
+    match(MatchQuery(home_postcode="SM1 1AA", needs=["isolation"]))  # the index is built
+    needs = tmp_path / "needs.csv"
+    needs.write_text(
+        "slug,name,description,synonyms\nallotments,Allotments,Growing food,gardening\n",
+        encoding="utf-8",
+    )
+    assert load_needs(needs) == (1, 0)
+    result = match(MatchQuery(home_postcode="SM1 1AA", needs=["gardening"]))
+    assert result.unmet_need_ids == [Need.objects.get(slug="allotments").pk]

@@ -1,5 +1,11 @@
+import datetime as dt
+
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from directory.models import Schedule
 
 from .factories import make_service
 
@@ -74,3 +80,99 @@ def test_searching_stores_nothing(client, services, link_worker):
     assert response.status_code == 200
     assert counts() == before
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def opens(service, weekday, opens="09:00", closes="17:00"):
+    Schedule.objects.create(
+        service=service,
+        weekday=weekday,
+        opens_at=dt.time.fromisoformat(opens),
+        closes_at=dt.time.fromisoformat(closes),
+    )
+
+
+def card(text, name):
+    """The result card of the named service."""
+    start = text.index(f">{name}</a>")
+    return text[start : text.index('class="nhsuk-card"', start)]
+
+
+def sutton_search(client, **filters):
+    data = {"home_postcode": "SM1 1AA", "gp_area": "E09000029", "needs": ["isolation"]}
+    return client.post("/search/", {**data, **filters}).content.decode()
+
+
+@pytest.fixture
+def listed(services):
+    sutton, surrey = services
+    for day in range(1, 6):
+        opens(sutton, day)
+    Schedule.objects.create(service=sutton, by_appointment=True)
+    sutton.is_free = True
+    sutton.save()
+    surrey.is_free, surrey.cost = False, "£4 a class"
+    surrey.save()
+    opens(surrey, Schedule.Weekday.SATURDAY)
+    return services
+
+
+def test_result_cards_show_cost_and_open_days(client, listed, link_worker):
+    text = sutton_search(client) + '<div class="nhsuk-card">'
+    assert "Free · Open Monday to Friday, or by appointment" in card(text, "Sutton befriending")
+    assert "£4 a class · Open Saturday" in card(text, "Surrey befriending")
+    make_service(service="Unknown club", postcode="SM1 1AA")
+    text = sutton_search(client) + '<div class="nhsuk-card">'
+    assert "Cost not known · Opening days not given" in card(text, "Unknown club")
+
+
+def test_the_form_offers_the_open_day_and_free_filters(client, services, link_worker):
+    text = client.get("/search/").content.decode()
+    assert '<select class="nhsuk-select" id="id_open_on" name="open_on"' in text
+    assert '<option value="saturday">Saturday</option>' in text
+    assert 'id="id_free_only" name="free_only" type="checkbox"' in text
+    assert "Free services only" in text
+    assert "Services seen by appointment only, or whose days are not given, are left out." in text
+
+
+def test_the_filters_narrow_the_results_and_are_carried_to_recording(
+    client, listed, link_worker, django_user_model
+):
+    text = sutton_search(client, open_on="saturday")
+    assert "Surrey befriending" in text
+    assert "Sutton befriending" not in text
+    assert 'id="id_open_on" name="open_on"' in text
+    assert '<option value="saturday" selected>' in text
+    text = sutton_search(client, free_only="on")
+    assert "Sutton befriending" in text
+    assert "Surrey befriending" not in text
+    assert 'id="id_free_only" name="free_only" type="checkbox" value="on" checked' in text
+
+
+def test_a_filter_that_removes_everything_explains_the_unmet_need(client, listed, link_worker):
+    text = sutton_search(client, open_on="sunday", free_only="on")
+    assert "Can use (0)" in text
+    unmet = text[text.index('id="unmet-needs"') :]
+    assert "No open service this patient is eligible for covers: Loneliness and isolation." in unmet
+    assert "with the filters chosen (open on Sunday, free)" in unmet
+    assert "with the filters chosen" not in sutton_search(client, open_on="monday")
+
+
+def test_an_unknown_day_is_explained(client, services, link_worker):
+    text = sutton_search(client, open_on="funday")
+    assert "There is a problem" in text
+    assert "Select a valid choice" in text
+
+
+def test_cards_cost_no_query_a_result(client, listed, link_worker):
+    def queries_for_a_search():
+        sutton_search(client)  # the index is current after this
+        with CaptureQueriesContext(connection) as queries:
+            sutton_search(client)
+        return len(queries.captured_queries)
+
+    before = queries_for_a_search()
+    for n in range(4):
+        shown = make_service(service=f"More befriending {n}", postcode="SM1 1AA")
+        opens(shown, Schedule.Weekday.TUESDAY)
+        opens(shown, Schedule.Weekday.THURSDAY)
+    assert queries_for_a_search() == before
