@@ -7,6 +7,7 @@ people live), with the same kinds of eligibility as the demo directory. External
 
 import datetime as dt
 import logging
+import uuid
 
 import numpy as np
 from django.db import connection, transaction
@@ -141,7 +142,9 @@ def generate_directory(*, services: int, seed: int) -> int:
         served_rows += [(service.pk, a) for a in served]
         eligible_rows += [(service.pk, a) for a in eligible]
         if place:
-            locations.append((service.pk, "", "", place[0], place[1], place[2], place[3]))
+            locations.append(
+                (service.pk, uuid.uuid4().hex, "", "", place[0], place[1], place[2], place[3])
+            )
     _insert(Service.needs.through, ("service_id", "need_id"), needs_rows)
     _insert(Service.areas_served.through, ("service_id", "area_id"), served_rows)
     _insert(Service.eligible_areas.through, ("service_id", "area_id"), eligible_rows)
@@ -149,6 +152,7 @@ def generate_directory(*, services: int, seed: int) -> int:
         Location,
         (
             "service_id",
+            "uuid",
             "name",
             "address",
             "postcode",
