@@ -3,6 +3,7 @@
 DEBUG is off unless asked for; SECRET_KEY is required whenever DEBUG is off.
 """
 
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -119,6 +120,14 @@ SPECTACULAR_SETTINGS = {
 # Disclosure control (signposting/reports/disclosure.py): what a network lead sees is built from
 # counts rounded to multiples of this number, so every small count could be any of this many values.
 SIGNPOST_DISCLOSURE_THRESHOLD = env_int("SIGNPOST_DISCLOSURE_THRESHOLD", 5)
+
+# Spreadsheets uploaded in the browser (directory/spreadsheet_uploads.py) wait here, private to
+# the server's user, until they are imported or cancelled, and are removed after a day. Every web
+# process must see the same folder (one host, or a shared volume).
+SPREADSHEET_UPLOAD_DIR = Path(
+    env_str("SPREADSHEET_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "signpost-imports"))
+)
+SPREADSHEET_UPLOAD_MAX_BYTES = env_int("SPREADSHEET_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
