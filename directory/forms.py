@@ -18,12 +18,11 @@ class PostcodeForm(forms.Form):
 class SpreadsheetUploadForm(forms.Form):
     """A spreadsheet of services to preview, and the source (the list) it is a copy of."""
 
+    # Not required here: clean_file says why there is no file (none chosen, or refused).
     file = forms.FileField(
         label="Spreadsheet",
-        error_messages={
-            "required": "Choose a .csv or .xlsx file to upload",
-            "empty": "The file is empty: choose the spreadsheet of services",
-        },
+        required=False,
+        error_messages={"empty": "The file is empty: choose the spreadsheet of services"},
     )
     source = forms.ChoiceField(
         label="Which list is this a copy of?",
@@ -39,8 +38,9 @@ class SpreadsheetUploadForm(forms.Form):
         max_length=200,
     )
 
-    def __init__(self, *args, size_limit: str, **kwargs):
+    def __init__(self, *args, size_limit: str, refused: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.refused = refused
         names = set(
             Source.objects.filter(kind=Source.Kind.SPREADSHEET).values_list("name", flat=True)
         )
@@ -49,6 +49,13 @@ class SpreadsheetUploadForm(forms.Form):
         self.fields["source"].initial = DEFAULT_SOURCE
         hint = f"A .csv or .xlsx file with one service a row, no larger than {size_limit}."
         self.fields["file"].help_text = hint
+
+    def clean_file(self):
+        if self.refused:
+            raise forms.ValidationError(self.refused)
+        if not self.cleaned_data["file"]:
+            raise forms.ValidationError("Choose a .csv or .xlsx file to upload")
+        return self.cleaned_data["file"]
 
     def clean_new_source(self):
         name = " ".join(self.cleaned_data["new_source"].split())

@@ -56,23 +56,23 @@ def upload(request):
 
 @csrf_protect
 def _upload(request, handler):
+    posted = request.method == "POST"
+    # Reading the body runs the upload handler, which says whether it refused the file.
+    data, files = (request.POST, request.FILES) if posted else (None, None)
     form = SpreadsheetUploadForm(
-        request.POST or None, request.FILES or None, size_limit=uploads.size_limit_text()
+        data, files, size_limit=uploads.size_limit_text(), refused=handler.problem
     )
-    if request.method == "POST":
-        if handler.problem:
-            form.add_error("file", handler.problem)
-        if form.is_valid():
-            stored = form.cleaned_data["file"]
-            try:
-                read_table(stored.path, stored.name)
-            except ImportFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                uploads.sweep()
-                pending = uploads.remember(request.session, stored, form.source_name)
-                handler.keep(pending.path)
-                return redirect("import-preview", token=pending.token)
+    if form.is_valid():
+        stored = form.cleaned_data["file"]
+        try:
+            read_table(stored.path, stored.name)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            uploads.sweep()
+            pending = uploads.remember(request.session, stored, form.source_name)
+            handler.keep(pending.path)
+            return redirect("import-preview", token=pending.token)
     return render(
         request,
         "directory/import_upload.html",

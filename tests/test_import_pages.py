@@ -302,6 +302,7 @@ def test_an_unreadable_file_is_explained_on_the_form_and_nothing_is_kept(signed_
 
 def test_a_file_of_another_type_or_none_is_refused(signed_in, upload_dir):
     response = upload(signed_in, b"hello", name="notes.txt")
+    assert "Choose a .csv or .xlsx file to upload" not in response.content.decode()
     assert (
         "notes.txt is not a spreadsheet: choose a .csv or .xlsx file" in response.content.decode()
     )
@@ -319,6 +320,7 @@ def test_a_file_over_the_size_limit_is_refused(signed_in, tmp_path, upload_dir, 
     assert response.status_code == 200
     text = response.content.decode()
     assert "big.csv is larger than 2 KB, the largest file that can be uploaded" in text
+    assert "Choose a .csv or .xlsx file" not in text
     assert waiting_files(upload_dir) == []
     assert Service.objects.count() == 0
 
