@@ -371,3 +371,27 @@ def test_a_result_page_is_only_for_the_person_who_imported(signed_in, tmp_path, 
     other.force_login(colleague)
     assert other.get(result_url).status_code == 404
     assert signed_in.get(result_url).status_code == 200
+
+
+def test_a_preview_that_cannot_run_says_why_and_offers_no_import(signed_in, tmp_path):
+    rows = [service_row(external_id="S1")]
+    token = token_of(upload(signed_in, csv_bytes(tmp_path, rows), new_source="Shared name"))
+    # Between the upload and its preview, a feed takes the list's name.
+    Source.objects.create(kind=Source.Kind.OPENREFERRAL, name="Shared name")
+    text = signed_in.get(f"{UPLOAD}{token}/").content.decode()
+    assert "There is a problem" in text
+    assert "core-list.csv was not imported: &#x27;Shared name&#x27; is already the name" in text
+    assert 'name="rows"' not in text
+    assert ">Cancel</button>" in text
+    assert Service.objects.count() == 0
+
+
+def test_an_upload_is_only_ever_found_inside_the_upload_folder(upload_dir):
+    session = {
+        uploads.SESSION_KEY: {
+            "t": {"file": "../../etc/passwd", "name": "x", "source": "s", "at": 0}
+        }
+    }
+    with pytest.raises(ValueError):
+        uploads.pending(session, "t")
+    assert uploads.pending(session, "another") is None
