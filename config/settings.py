@@ -3,6 +3,7 @@
 DEBUG is off unless asked for; SECRET_KEY is required whenever DEBUG is off.
 """
 
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -133,6 +134,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "signpost@localhost")
 # The site's address for links in emails ("https://signpost.example.nhs.uk"). Empty: emails
 # give paths on the site ("/directory/review/") instead of whole links.
 SITE_URL = env_str("SITE_URL", "").rstrip("/")
+# Spreadsheets uploaded in the browser (directory/spreadsheet_uploads.py) wait here, private to
+# the server's user, until they are imported or cancelled, and are removed after a day. Every web
+# process must see the same folder (one host, or a shared volume).
+SPREADSHEET_UPLOAD_DIR = Path(
+    env_str("SPREADSHEET_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "signpost-imports"))
+)
+SPREADSHEET_UPLOAD_MAX_BYTES = env_int("SPREADSHEET_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -340,7 +340,8 @@ def source_for(kind: str, name: str) -> Source:
     source, _ = Source.objects.get_or_create(name=name[:200], defaults={"kind": kind})
     if source.kind != kind:
         raise DirectoryWriteError(
-            f"'{name}' is already the name of a {source.get_kind_display().lower()}"
+            f"'{name}' is already the name of another kind of source "
+            f"({source.get_kind_display()}): choose another name"
         )
     return source
 

@@ -12,7 +12,7 @@ from signposting.actions import create_referral, record_path_event
 from signposting.feedback import team_token
 from signposting.models import Membership, Team
 
-from .factories import make_service
+from .factories import make_service, service_row, write_csv
 from .test_browser_referrals import sign_in
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,7 @@ def test_the_checker_finds_violations_when_there_are_some(page: Page):
 
 
 def test_the_pages_have_no_accessibility_violations(
-    page: Page, live_server, geography, django_user_model
+    page: Page, live_server, geography, django_user_model, settings, tmp_path
 ):
     service = make_service(service="Sutton befriending", needs="isolation", postcode="SM1 1AA")
     team = Team.objects.create(name="Epsom and St Helier pain clinic", funding_area_id="QWE")
@@ -48,6 +48,11 @@ def test_the_pages_have_no_accessibility_violations(
     worker.groups.add(Group.objects.get(name="Link worker"))
     worker.groups.add(Group.objects.get(name="Network lead"))
     worker.groups.add(Group.objects.get(name="Directory editor"))
+    settings.SPREADSHEET_UPLOAD_DIR = tmp_path / "uploads"
+    spreadsheet = write_csv(
+        tmp_path / "list.csv",
+        [service_row(external_id="X1"), service_row(external_id="X2", postcode="SM1 XYZ")],
+    )
     Membership.objects.create(user=worker, team=team)
     referral = create_referral(
         referrer=worker, source="ward", home_postcode="SM2 6AA", needs=["isolation"]
@@ -93,4 +98,16 @@ def test_the_pages_have_no_accessibility_violations(
     problems["/directory/review/"] = violations(page)
     page.get_by_role("button", name="Record decision on Sutton befriending").click()
     problems["/directory/review/ with errors"] = violations(page)
+    page.goto(live_server.url + "/directory/import/")
+    problems["/directory/import/"] = violations(page)
+    page.get_by_role("button", name="Upload and check").click()
+    problems["/directory/import/ with an error"] = violations(page)
+    page.get_by_label("Spreadsheet").set_input_files(str(spreadsheet))
+    page.get_by_role("button", name="Upload and check").click()
+    problems["/directory/import/<token>/"] = violations(page)
+    preview = page.url
+    page.get_by_role("button", name="Import the 1 valid row").click()
+    problems["/directory/import/results/<pk>/"] = violations(page)
+    page.goto(preview)
+    problems["/directory/import/<token>/ gone"] = violations(page)
     assert {path: found for path, found in problems.items() if found} == {}

@@ -168,7 +168,10 @@ def test_the_editors_own_listing_cannot_be_taken_over_by_a_spreadsheet(geography
 def test_a_source_name_cannot_be_reused_for_another_kind(geography, tmp_path):
     Source.objects.create(kind=Source.Kind.OPENREFERRAL, name="https://feed.example/")
     path = write_csv(tmp_path / "list.csv", [service_row()])
-    with pytest.raises(ImportFileError, match="already the name of a open referral uk feed"):
+    with pytest.raises(
+        ImportFileError,
+        match=r"already the name of another kind of source \(Open Referral UK feed\)",
+    ):
         import_services(path, source_name="https://feed.example/")
 
 

@@ -29,6 +29,7 @@ class ImportResult:
     archived: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    import_id: int | None = None  # the DataImport that records the run
 
     @property
     def summary(self) -> str:
@@ -62,4 +63,5 @@ def record_import(kind: str, result: ImportResult, *, file="", owner=None, by=No
         notes=notes,
     )
     log.info("import %s %s: %s", kind, file, result.summary)
+    result.import_id = run.pk
     return run
