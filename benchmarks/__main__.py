@@ -1,12 +1,14 @@
 """Run the benchmarks against their own database and print the figures.
 
 Usage: python -m benchmarks [step ...]
-  steps: dashboard, postcodes, import, match, reports; default all.
+  steps: dashboard, postcodes, import, match, oruk, reports; default all.
   dashboard: the reports page (server time, every report and chart) on the demo history of
     2,000 referrals, in its own database (bench-dashboard.sqlite3, rebuilt each run).
   reports: 1,000,000 synthetic referrals with their sessions, outcome measures and feedback
     (about 4 minutes to generate on SQLite), then each report (sessions, measures and feedback
     among them) and the whole page for one ICB and for all areas.
+  oruk: GET /openreferral/services pages (first, middle, last; without and with a need filter)
+    at 200,000 synthetic services (generated here unless the match step just did), p50 and p95.
 The database is bench.sqlite3 unless BENCH_DATABASE_URL names another (e.g. PostgreSQL).
 Each step runs as a child process so that its wall time and peak memory are its own.
 """
@@ -79,7 +81,7 @@ def dashboard_step() -> dict:
 
 
 def main(steps: list[str]) -> None:
-    steps = steps or ["dashboard", "postcodes", "import", "match", "reports"]
+    steps = steps or ["dashboard", "postcodes", "import", "match", "oruk", "reports"]
     figures = []
     if "dashboard" in steps:
         figures.append(dashboard_step())
@@ -97,6 +99,12 @@ def main(steps: list[str]) -> None:
             run("generate_directory 200,000", "generate_directory", "--services", "200000")
         )
         figures.append(run("match (500 patients)", "bench_match", "--queries", "500"))
+    if "oruk" in steps:
+        if "match" not in steps:
+            figures.append(
+                run("generate_directory 200,000", "generate_directory", "--services", "200000")
+            )
+        figures.append(run("ORUK /services pages", "bench_oruk", "--repeat", "60"))
     if "reports" in steps:
         figures.append(
             run("generate_referrals 1,000,000", "generate_referrals", "--referrals", "1000000")

@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
+    # The Open Referral UK 3.0 publisher API: anonymous, read-only, CORS-open.
+    path("openreferral/", include("directory.openreferral.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("signposting.urls")),
     path("", include("directory.urls")),

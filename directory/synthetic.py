@@ -137,13 +137,17 @@ def generate_directory(*, services: int, seed: int) -> int:
 
     Service.objects.bulk_create(objects, batch_size=BATCH)
     needs_rows, served_rows, eligible_rows, locations = [], [], [], []
+    # Rows go in without model instances, so each location's uuid is made here, in the form the
+    # database stores it (hex text on SQLite, a uuid on PostgreSQL).
+    uuid_field = Location._meta.get_field("uuid")
     for service, (served, eligible, needs, place) in zip(objects, plans, strict=True):
         needs_rows += [(service.pk, n) for n in needs]
         served_rows += [(service.pk, a) for a in served]
         eligible_rows += [(service.pk, a) for a in eligible]
         if place:
+            stored_uuid = uuid_field.get_db_prep_value(uuid.uuid4(), connection)
             locations.append(
-                (service.pk, uuid.uuid4().hex, "", "", place[0], place[1], place[2], place[3])
+                (service.pk, stored_uuid, "", "", place[0], place[1], place[2], place[3])
             )
     _insert(Service.needs.through, ("service_id", "need_id"), needs_rows)
     _insert(Service.areas_served.through, ("service_id", "area_id"), served_rows)

@@ -18,6 +18,8 @@ def test_it_generates_and_replaces_synthetic_services_only(geography):
         == synthetic.filter(serves_nationally=False).count()
     )
     assert synthetic.filter(needs__isnull=True).count() == 0
+    located = Location.objects.filter(service__in=synthetic)
+    assert located.values("uuid").distinct().count() == located.count()
     call_command("generate_directory", "--services", "200", "--seed", "4")
     assert Service.objects.filter(external_id__startswith="SYN-").count() == 200
     assert Service.objects.filter(pk=mine.pk).exists()
