@@ -253,6 +253,16 @@ def _write_relations(written: list[tuple[Service, ServiceData]], updated_ids: li
         relation.through.objects.filter(service_id__in=updated_ids).delete()
     Location.objects.filter(service_id__in=updated_ids).delete()
     Schedule.objects.filter(service_id__in=updated_ids).delete()
+    # A location keeps the identifier its source gave it, unless another location has it.
+    wanted = [loc.uuid for _, record in written for loc in record.locations if loc.uuid]
+    taken = set()
+    for start in range(0, len(wanted), 5000):
+        taken |= {
+            str(u)
+            for u in Location.objects.filter(uuid__in=wanted[start : start + 5000]).values_list(
+                "uuid", flat=True
+            )
+        }
     needs_rows, served_rows, eligible_rows, locations, schedules = [], [], [], [], []
     for service, record in written:
         needs_rows += [
@@ -271,7 +281,9 @@ def _write_relations(written: list[tuple[Service, ServiceData]], updated_ids: li
             locations.append(
                 Location(
                     service_id=service.pk,
-                    uuid=kept or loc.uuid or uuid_module.uuid4(),
+                    uuid=kept
+                    or (loc.uuid if loc.uuid and loc.uuid not in taken else None)
+                    or uuid_module.uuid4(),
                     name=loc.name,
                     address=loc.address,
                     postcode=loc.postcode,

@@ -19,10 +19,10 @@ write path, with the feed as the owning source:
 import datetime as dt
 import json
 import logging
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -33,22 +33,19 @@ from directory import actions
 from directory.importers.base import ImportFileError, ImportResult, record_import
 from directory.models import Need, Service, Source, TaxonomyMapping
 from directory.openreferral import vocabulary
+from directory.openreferral.publish import CAPACITY_ALERTS
 from directory.service_data import ServiceValidator
 
 log = logging.getLogger(__name__)
 
 KIND = "openreferral"
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "openreferral" / "schema"
+SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/"
 TIMEOUT_SECONDS = 30
 PER_PAGE = 100
 MAX_PAGES = 10_000
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 DAYS = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
-ACCESS_WORDS = {
-    "step_free_access": ("step-free", "step free", "wheelchair", "level access"),
-    "hearing_loop": ("hearing loop", "induction loop"),
-    "accessible_toilet": ("accessible toilet", "disabled toilet"),
-}
 
 
 # Reading the feed ---------------------------------------------------------------------------
@@ -62,9 +59,9 @@ def _registry():
     for path in SCHEMA_DIR.glob("*.json"):
         contents = json.loads(path.read_text(encoding="utf-8"))
         resource = Resource.from_contents(contents, default_specification=_draft())
-        resources.append((path.name, resource))
-        if isinstance(contents, dict) and contents.get("$id"):
-            resources.append((contents["$id"], resource))
+        # The schemas refer to each other by their published addresses; serve our copies.
+        for uri in (path.name, SCHEMA_BASE + path.name, SCHEMA_BASE + "compiled/" + path.name):
+            resources.append((uri, resource))
     return Registry().with_resources(resources)
 
 
@@ -203,13 +200,13 @@ class Mapper:
     def needs(self, service: dict) -> list[str]:
         found = []
         for term in _terms(service):
-            if vocabulary.is_criteria_term(term):
-                continue
             taxonomy = str(term.get("taxonomy") or "").strip()
+            if taxonomy == vocabulary.ELIGIBILITY_TAXONOMY:
+                continue
             keys = [str(term.get(k) or "").strip() for k in ("code", "term", "name", "id")]
             keys = [k for k in keys if k]
             slug = None
-            if vocabulary.is_needs_term(term):
+            if taxonomy == vocabulary.NEEDS_TAXONOMY:
                 slug = next((k for k in keys if k in self.slugs), None)
             mapped = False
             for key in keys:
@@ -237,22 +234,28 @@ class Mapper:
         physical = [loc for loc in locations if loc.get("location_type") == "physical"]
         addresses = [(loc, _postal_address(loc)) for loc in physical]
         addresses = [(loc, a) for loc, a in addresses if a.get("postal_code")]
+        # ORUK 3.0 has no delivery mode: a physical location means in person, a phone number
+        # by phone, a virtual location online (or, failing all three, a website).
         modes = []
         if addresses:
             modes.append("in_person")
         if _phones(service):
             modes.append("phone")
-        if any(loc.get("location_type") == "virtual" for loc in locations) or service.get("url"):
+        if any(loc.get("location_type") == "virtual" for loc in locations) or (
+            not modes and service.get("url")
+        ):
             modes.append("online")
         criteria = vocabulary.criteria_from_attributes(service.get("attributes") or [])
         areas = []
         for area in service.get("service_areas") or []:
-            code = vocabulary.area_code_from_service_area(area)
-            if code == "national":
+            if vocabulary.is_national_service_area(area):
                 areas.append("national")
-            elif code:
+            elif code := vocabulary.area_code_from_service_area(area):
                 areas.append(code)
         status = str(service.get("status") or "active")
+        capacity = next(
+            (c for c, text in CAPACITY_ALERTS.items() if text == service.get("alert")), "open"
+        )
         first_loc, first = addresses[0] if addresses else ({}, {})
         row = {
             "external_id": str(service.get("id") or ""),
@@ -261,7 +264,7 @@ class Mapper:
             "description": service.get("description") or "",
             "needs": self.needs(service),
             "delivery_modes": modes,
-            "address": _address_line(first),
+            "address": _address_line(first, first_loc),
             "postcode": first.get("postal_code", ""),
             "areas_served": list(dict.fromkeys(areas)),
             "min_age": _age(service.get("minimum_age")),
@@ -270,18 +273,23 @@ class Mapper:
             "email": service.get("email") or "",
             "website": service.get("url") or "",
             "opening_times": _openings(service.get("schedules") or []),
-            "opening_notes": _schedule_notes(service.get("schedules") or [])[:300],
+            "opening_notes": _opening_notes(service.get("schedules") or [])[:300],
             "cost": _cost(service),
             "languages": [
                 lang.get("name") for lang in service.get("languages") or [] if lang.get("name")
             ],
             "status": "archived" if status in ("inactive", "defunct") else "published",
-            "capacity": "closed" if status == "temporarily closed" else "open",
+            "capacity": "closed" if status == "temporarily closed" else capacity,
             "last_reviewed": _date(service.get("assured_date")),
         }
         row.update(_accessibility(first_loc))
         if criteria is not None:
-            row.update(criteria)
+            row["eligible_areas"] = criteria["eligible_areas"]
+            row["eligible_via"] = [
+                via for via, name in vocabulary.VIA_FIELDS.items() if criteria.get(name)
+            ]
+            row["only_for"] = criteria["only_for"]
+            row["eligibility_published"] = criteria["eligibility_published"]
         else:
             row["eligibility_published"] = False
         if not row["areas_served"]:
@@ -289,14 +297,22 @@ class Mapper:
         extra = [
             {
                 "name": loc.get("name") or "",
-                "address": _address_line(a),
+                "address": _address_line(a, loc),
                 "postcode": a["postal_code"],
+                "id": loc.get("id"),
             }
             for loc, a in addresses[1:]
         ]
-        if first_loc.get("name"):
-            row["location_name"] = first_loc["name"]
+        row["location_name"] = first_loc.get("name") or ""
+        row["location_id"] = first_loc.get("id")
         return row, extra
+
+
+def _uuid_or_none(value) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
 
 
 def _terms(service: dict) -> Iterator[dict]:
@@ -319,9 +335,12 @@ def _postal_address(location: dict) -> dict:
     return (physical or addresses or [{}])[0]
 
 
-def _address_line(address: dict) -> str:
-    parts = [address.get(k) for k in ("address_1", "address_2", "city")]
-    return ", ".join(str(p).strip() for p in parts if p and str(p).strip())[:300]
+def _address_line(address: dict, location: dict | None = None) -> str:
+    """The street address; the town is left out (the postcode places it), as is a line that
+    only repeats the postcode or the location's name (publishers fill a required field so)."""
+    skip = {str(address.get("postal_code") or "").strip(), str((location or {}).get("name") or "")}
+    parts = [str(address.get(k) or "").strip() for k in ("address_1", "address_2")]
+    return ", ".join(p for p in parts if p and p not in skip)[:300]
 
 
 def _age(value) -> str:
@@ -353,67 +372,63 @@ def _openings(schedules: list[dict]) -> list[str]:
         if days and opens and closes and str(schedule.get("freq") or "WEEKLY") == "WEEKLY":
             hours = f"{str(opens)[:5]}-{str(closes)[:5]}"
             parts += [f"{day} {hours}" for day in days]
-        elif (
-            "appointment"
-            in " ".join(
-                str(schedule.get(k) or "") for k in ("description", "attending_type", "notes")
-            ).lower()
-            and "by appointment" not in parts
-        ):
+        elif _by_appointment(schedule) and "by appointment" not in parts:
             parts.append("by appointment")
     return parts
 
 
-def _schedule_notes(schedules: list[dict]) -> str:
+def _by_appointment(schedule: dict) -> bool:
+    text = " ".join(str(schedule.get(k) or "") for k in ("description", "attending_type"))
+    return text.strip().lower() == vocabulary.BY_APPOINTMENT.lower() or (
+        "appointment" in text.lower() and len(text) < 60
+    )
+
+
+def _opening_notes(schedules: list[dict]) -> str:
+    """What a feed says about opening that is not a weekly time or "by appointment"."""
     notes = []
     for schedule in schedules:
-        for key in ("notes",):
-            text = str(schedule.get(key) or "").strip()
+        weekly = schedule.get("byday") and schedule.get("opens_at")
+        texts = [schedule.get("notes")]
+        if not weekly and not _by_appointment(schedule):
+            texts.insert(0, schedule.get("description"))
+        for text in texts:
+            text = str(text or "").strip()
             if text and text not in notes:
                 notes.append(text)
     return " ".join(notes)
 
 
 def _cost(service: dict) -> str:
+    """ "free", or what it costs, or "" (not known), from cost_options and fees."""
     options = [o for o in service.get("cost_options") or [] if isinstance(o, dict)]
     if options and all(
-        (o.get("amount") in (0, 0.0)) or str(o.get("option", "")).lower() == "free" for o in options
+        o.get("amount") in (0, 0.0) or str(o.get("option", "")).lower() == "free" for o in options
     ):
         return "free"
     described = []
     for option in options:
-        words = [str(option.get("option") or "").strip()]
-        if option.get("amount") not in (None, ""):
-            words.append(
-                f"£{option['amount']:g}"
-                if isinstance(option["amount"], int | float)
-                else str(option["amount"])
-            )
+        words = []
+        if str(option.get("option") or "") != vocabulary.FEES_OPTION:
+            words.append(str(option.get("option") or "").strip())
+        amount = option.get("amount")
+        if isinstance(amount, int | float) and amount:
+            words.append(f"£{amount:g}")
         words.append(str(option.get("amount_description") or "").strip())
         described.append(" ".join(w for w in words if w))
-    if service.get("fees"):
-        described.append(str(service["fees"]).strip())
+    fees = str(service.get("fees") or "").strip()
+    if fees and fees not in described:
+        described.append(fees)
     return "; ".join(d for d in described if d)[:200]
 
 
 def _accessibility(location: dict) -> dict:
-    found = {}
-    notes = []
-    for item in location.get("accessibility") or []:
-        text = " ".join(
-            str(item.get(k) or "") for k in ("description", "details") if item.get(k)
-        ).strip()
-        lowered = text.lower()
-        matched = False
-        for flag, words in ACCESS_WORDS.items():
-            if any(w in lowered for w in words):
-                negative = re.search(r"\b(no|not|without)\b", lowered) is not None
-                found[flag] = "no" if negative else "yes"
-                matched = True
-        if text and (not matched or len(text) > 40):
-            notes.append(text)
-    found["accessibility_note"] = " ".join(dict.fromkeys(notes))[:500]
-    return found
+    """The location's accessibility as our yes/no columns and a note."""
+    known = vocabulary.accessibility_from_items(location.get("accessibility") or [])
+    row = {"accessibility_note": str(known.pop("accessibility_note", ""))[:500]}
+    for flag, value in known.items():
+        row[flag] = "" if value is None else ("yes" if value else "no")
+    return row
 
 
 # The import ---------------------------------------------------------------------------------
@@ -453,18 +468,20 @@ def import_openreferral(
         record, problems = validator.validate(row)
         if record is not None:
             record.eligibility_published = bool(row.get("eligibility_published", True))
-            if row.get("location_name") and record.locations:
+            if record.locations:
                 record.locations[0].name = str(row["location_name"])[:200]
+                record.locations[0].uuid = _uuid_or_none(row["location_id"])
             for more in extra:
                 location = validator.location(more["postcode"], "postcode", lambda c, m: None)
                 if location is not None:
                     location.name, location.address = more["name"][:200], more["address"]
+                    location.uuid = _uuid_or_none(more["id"])
                     record.locations.append(location)
                 else:
                     result.warnings.append(
                         f"{label}, location '{more['postcode']}': not a known UK postcode; left out"
                     )
-            record.uuid = str(service.get("id") or "") or None
+            record.uuid = _uuid_or_none(service.get("id"))
         if record is None:
             result.rejected += 1
             result.errors += [f"{label}, {column}: {message}" for column, message in problems]
