@@ -105,6 +105,9 @@ def main(steps: list[str]) -> None:
                 run("generate_directory 200,000", "generate_directory", "--services", "200000")
             )
         figures.append(run("ORUK /services pages", "bench_oruk", "--repeat", "60"))
+        figures.append(
+            run("ORUK import, 10,000-service feed", "bench_oruk_import", "--services", "10000")
+        )
     if "reports" in steps:
         figures.append(
             run("generate_referrals 1,000,000", "generate_referrals", "--referrals", "1000000")

@@ -173,6 +173,9 @@ def save_services(
     orgs.update(new_orgs)
 
     to_create, to_update, written, seen_ids, released = [], [], [], set(), []
+    taken_uuids = _taken_uuids(
+        [r.uuid for r, t in zip(records, targets, strict=True) if r.uuid and t is None]
+    )
     for record, target, label in zip(records, targets, labels, strict=True):
         if target is not None:
             problem = owner_problem(target, source)
@@ -206,8 +209,9 @@ def save_services(
             service.source = source
             service.fetched_at = now
             service.import_fingerprint = record.fingerprint()
-        if target is None and record.uuid and not _uuid_taken(record.uuid):
+        if target is None and record.uuid and record.uuid not in taken_uuids:
             service.uuid = record.uuid
+            taken_uuids.add(record.uuid)
         (to_update if target is not None else to_create).append(service)
         written.append((service, record))
         result.services.append(service)
@@ -237,11 +241,20 @@ def save_services(
     return result
 
 
-def _uuid_taken(value: str) -> bool:
-    try:
-        return Service.objects.filter(uuid=uuid_module.UUID(str(value))).exists()
-    except ValueError:
-        return True
+def _taken_uuids(wanted: list[str]) -> set[str]:
+    """Of these service identifiers, those already in use (or not identifiers at all)."""
+    valid, taken = [], set()
+    for value in wanted:
+        try:
+            valid.append(str(uuid_module.UUID(str(value))))
+        except ValueError:
+            taken.add(value)
+    for start in range(0, len(valid), 5000):
+        chunk = valid[start : start + 5000]
+        taken |= {
+            str(u) for u in Service.objects.filter(uuid__in=chunk).values_list("uuid", flat=True)
+        }
+    return taken
 
 
 def _write_relations(written: list[tuple[Service, ServiceData]], updated_ids: list[int]) -> None:

@@ -23,7 +23,7 @@ from directory.models import (
 from signposting.matching import MatchQuery, match
 
 from .factories import make_service
-from .feed_server import FeedServer, normalise
+from directory.importers.feed_server import FeedServer, normalise
 
 
 @pytest.fixture

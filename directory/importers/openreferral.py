@@ -24,6 +24,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +43,7 @@ KIND = "openreferral"
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "openreferral" / "schema"
 SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/"
 TIMEOUT_SECONDS = 30
+FETCHERS = 4
 PER_PAGE = 100
 MAX_PAGES = 10_000
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
@@ -131,14 +133,15 @@ def read_url(
         page += 1
         if page > MAX_PAGES:
             raise ImportFileError(f"{base}/services has more than {MAX_PAGES} pages")
+    urls = [f"{base}/services/{urllib.parse.quote(i)}" for i in dict.fromkeys(ids)]
     services = []
-    for service_id in dict.fromkeys(ids):
-        url = f"{base}/services/{urllib.parse.quote(service_id)}"
-        body = fetch(url)
-        problem = schema_problem(body, "service.json")
-        if problem:
-            raise ImportFileError(f"{url} does not follow the ORUK service schema: {problem}")
-        services.append(body)
+    # A few requests at a time (a publisher serves many readers); checked in the feed's order.
+    with ThreadPoolExecutor(max_workers=FETCHERS) as pool:
+        for url, body in zip(urls, pool.map(fetch, urls), strict=True):
+            problem = schema_problem(body, "service.json")
+            if problem:
+                raise ImportFileError(f"{url} does not follow the ORUK service schema: {problem}")
+            services.append(body)
     return services
 
 

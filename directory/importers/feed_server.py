@@ -1,4 +1,4 @@
-"""A real local HTTP server that answers fixed responses: a stand-in for someone else's feed."""
+"""A real local HTTP server answering fixed responses: another feed, for tests and benchmarks."""
 
 import json
 import threading
