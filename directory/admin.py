@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db import models
 
 from directory import actions
+from directory.deletion import RefuseDeletingRecorded
 from directory.models import (
     DELIVERY_MODE_FIELDS,
     Area,
@@ -276,7 +277,7 @@ class DirectoryWrites:
 
 
 @admin.register(Service)
-class ServiceAdmin(DirectoryWrites, admin.ModelAdmin):
+class ServiceAdmin(RefuseDeletingRecorded, DirectoryWrites, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     form = ServiceForm
     list_display = ["name", "organisation", "status", "capacity", "last_reviewed", "source"]
@@ -359,7 +360,7 @@ class OrganisationAdmin(DirectoryWrites, admin.ModelAdmin):
 
 
 @admin.register(Need)
-class NeedAdmin(DirectoryWrites, admin.ModelAdmin):
+class NeedAdmin(RefuseDeletingRecorded, DirectoryWrites, admin.ModelAdmin):
     list_display = ["name", "slug", "synonyms"]
     search_fields = ["name", "slug", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
