@@ -10,6 +10,11 @@ Usage: python -m benchmarks [step ...]
   oruk: GET /openreferral/services pages (first, middle, last; without and with a need filter)
     at 200,000 synthetic services (generated here unless the match step just did), p50 and p95.
 The database is bench.sqlite3 unless BENCH_DATABASE_URL names another (e.g. PostgreSQL).
+Each run builds bench.sqlite3 anew, after `check_benchmark_database` has shown that it holds
+nothing people made (generators never delete outcome events, so they cannot empty it
+themselves); a PostgreSQL database must be new and empty for each run. Steps run from an empty
+database, with what they need loaded first (untimed): postcodes for import, match and reports,
+and the 200,000-service directory for reports.
 Each step runs as a child process so that its wall time and peak memory are its own.
 """
 
@@ -37,6 +42,31 @@ def environment(database: str | None = None, debug: bool = False) -> dict:
     env["DEBUG"] = "true" if debug else "false"
     env["LOG_LEVEL"] = "WARNING"
     return env
+
+
+BENCH_DB = ROOT / "bench.sqlite3"
+
+
+def fresh_bench_database() -> None:
+    """Remove bench.sqlite3 (not BENCH_DATABASE_URL's database) if it is a benchmark database."""
+    if os.environ.get("BENCH_DATABASE_URL") or not BENCH_DB.exists():
+        return
+    checked = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check_benchmark_database"],
+        cwd=ROOT, env=environment(), capture_output=True, text=True,
+    )  # fmt: skip
+    if checked.returncode != 0:
+        raise SystemExit(
+            f"bench.sqlite3 was kept: {checked.stderr.strip()}\nMove it away if it is yours, "
+            "or delete it if it is an old benchmark database (made before generators marked "
+            "their teams and users)."
+        )
+    for path in (
+        BENCH_DB,
+        BENCH_DB.with_name("bench.sqlite3-wal"),
+        BENCH_DB.with_name("bench.sqlite3-shm"),
+    ):
+        path.unlink(missing_ok=True)
 
 
 def run(label: str, *args: str, database: str | None = None, debug: bool = False) -> dict:
@@ -86,12 +116,17 @@ def main(steps: list[str]) -> None:
     if "dashboard" in steps:
         figures.append(dashboard_step())
     if set(steps) - {"dashboard"}:
+        fresh_bench_database()
         run("migrate", "migrate", "--no-input", "-v", "0")
         run("load_areas", "load_areas")
         run("load_needs", "load_needs")
     if "postcodes" in steps:
         figures.append(run("load_postcodes --all", "load_postcodes", "--all"))
         figures.append(run("load_postcodes --all (again)", "load_postcodes", "--all"))
+    elif set(steps) & {"import", "match", "reports"}:
+        run("load_postcodes --all (setup)", "load_postcodes", "--all")
+    if "reports" in steps and "match" not in steps:
+        run("generate_directory 200,000 (setup)", "generate_directory", "--services", "200000")
     if "import" in steps:
         figures.append(run("import 10,000-row spreadsheet", "bench_import", "--rows", "10000"))
     if "match" in steps:

@@ -6,6 +6,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.db import models
 
 from directory import actions
+from directory.deletion import RefuseDeletingRecorded
 from directory.models import (
     DELIVERY_MODE_FIELDS,
     Area,
@@ -324,7 +325,7 @@ class DirectoryWrites:
 
 
 @admin.register(Service)
-class ServiceAdmin(DirectoryWrites, admin.ModelAdmin):
+class ServiceAdmin(RefuseDeletingRecorded, DirectoryWrites, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     form = ServiceForm
     list_display = ["name", "organisation", "status", "capacity", "last_reviewed", "source"]
@@ -356,7 +357,7 @@ class OrganisationAdmin(DirectoryWrites, admin.ModelAdmin):
 
 
 @admin.register(Need)
-class NeedAdmin(DirectoryWrites, admin.ModelAdmin):
+class NeedAdmin(RefuseDeletingRecorded, DirectoryWrites, admin.ModelAdmin):
     list_display = ["name", "slug", "synonyms"]
     search_fields = ["name", "slug", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}

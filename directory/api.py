@@ -1,12 +1,18 @@
 """API for places and the directory."""
 
 import django_filters
-from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.db.models import Prefetch, ProtectedError
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from directory.deletion import deletion_refusal
 from directory.filters import ServiceFilter
 from directory.models import Area, Location, Need, Service
 from directory.postcodes import InvalidPostcode, UnknownPostcode, lookup_postcode
@@ -122,6 +128,22 @@ class ServiceViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         service = serializer.save()
         return Response(ServiceSerializer(self.get_queryset().get(pk=service.pk)).data, status=201)
+
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(description="Outcomes are recorded against it: archive it"),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        service = self.get_object()
+        same = Service.objects.filter(pk=service.pk)
+        if refusal := deletion_refusal(same):
+            return Response({"detail": refusal}, status=409)
+        try:
+            return super().destroy(request, *args, **kwargs)
+        except ProtectedError:  # an outcome recorded since the check above
+            return Response({"detail": deletion_refusal(same)}, status=409)
 
     def update(self, request, *args, **kwargs):
         if kwargs.get("partial"):

@@ -3,6 +3,9 @@
 Services are placed at postcodes drawn from the loaded ONS table (so density follows where
 people live), with the same kinds of eligibility as the demo directory. External ids start
 "SYN-", and a new run replaces the previous synthetic services and leaves all others alone.
+It runs only on a benchmark database: before writing it sends `generating`, and signposting's
+guard refuses a database holding records people made (directory cannot see them itself). It
+never deletes a service that anything recorded refers to.
 """
 
 import datetime as dt
@@ -11,9 +14,11 @@ import uuid
 
 import numpy as np
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from directory.bulk import insert_rows
+from directory.deletion import protected_references
 from directory.models import (
     Area,
     DirectoryRevision,
@@ -27,11 +32,22 @@ from directory.models import (
 log = logging.getLogger(__name__)
 PREFIX = "SYN-"
 BATCH = 5000
+# Sent by every benchmark generator before it writes; a receiver raises ValueError to refuse.
+generating = Signal()
 
 
 def delete_synthetic() -> int:
-    """Remove every synthetic service with its needs, areas and locations."""
+    """Remove every synthetic service with its needs, areas and locations, unless anything
+    recorded refers to one (then raise ValueError and remove nothing)."""
     ids = Service.objects.filter(external_id__startswith=PREFIX).values("id")
+    referred = protected_references(Service.objects.filter(pk__in=ids))
+    if referred:
+        listed = ", ".join(f"{count:,} {name}" for name, count in referred.items())
+        raise ValueError(
+            f"The synthetic services have {listed} recorded against them, and generators never "
+            "delete those: generate the directory on a new benchmark database (`make bench` "
+            "builds a new one each run)."
+        )
     for through in (
         Service.needs.through,
         Service.areas_served.through,
@@ -49,6 +65,7 @@ def delete_synthetic() -> int:
 @transaction.atomic
 def generate_directory(*, services: int, seed: int) -> int:
     """Replace the synthetic services with `services` new ones; return how many were made."""
+    generating.send(sender="generate_directory")
     rng = np.random.default_rng(seed)
     rows = list(
         Postcode.objects.filter(latitude__isnull=False, local_authority__isnull=False).values_list(

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
+from directory.deletion import RefuseDeletingRecorded
 from signposting.models import Membership, OutcomeEvent, Referral, Team
 
 
@@ -10,10 +13,19 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(RefuseDeletingRecorded, admin.ModelAdmin):
     list_display = ["name", "funding_area"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+
+# A user who recorded referrals or outcomes is made inactive, never deleted.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class RecordingUserAdmin(RefuseDeletingRecorded, UserAdmin):
+    pass
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

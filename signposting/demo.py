@@ -22,6 +22,7 @@ from django.utils import timezone
 from directory.demo import DELIBERATE_GAPS
 from directory.models import Area, Need, Postcode, Service
 from signposting.actions import age_band, refresh_states
+from signposting.generated import mark_generated
 from signposting.models import Membership, OutcomeEvent, Referral, ReferralNeed, Team
 from signposting.references import unused_reference
 from signposting.synthetic import COUNT_FIELDS, engagement, insert_engagement
@@ -87,13 +88,16 @@ OUT_OF_AREA = ["E07000208", "E07000211", "E07000210", "E07000207"]
 def load_demo_users() -> list[tuple[str, str, str | None]]:
     """Create the demo teams and one user per role (idempotent); return who they are."""
     for name, area in TEAMS.items():
-        Team.objects.update_or_create(name=name, defaults={"funding_area_id": area})
+        team, created = Team.objects.update_or_create(name=name, defaults={"funding_area_id": area})
+        if created:  # marked only if this loader made it (signposting.generated)
+            mark_generated(generator="load_demo_users", teams=[team])
     User = get_user_model()
     made = []
     for username, role, team, staff in USERS:
         user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(DEMO_PASSWORD)
+            mark_generated(generator="load_demo_users", users=[user])
         user.is_staff = staff
         # A reserved domain: the weekly review digest (console backend) has someone to address.
         user.email = user.email or f"{username}@example.invalid"

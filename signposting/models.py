@@ -407,3 +407,33 @@ class MeasureItem(models.Model):
 
     def __str__(self):
         return f"{self.measure} {self.item}: {self.baseline} to {self.followup}"
+
+
+class GeneratedTeam(models.Model):
+    """A team a generator made (benchmark or demo data), never one a person created.
+
+    Only generators write these marks (signposting.generated); they are not in the admin, so
+    renaming a team can never make its records look generated, or the reverse."""
+
+    team = models.OneToOneField(
+        Team, on_delete=models.CASCADE, primary_key=True, related_name="generator_mark"
+    )
+    generator = models.CharField(max_length=40)
+
+    def __str__(self):
+        return f"{self.team} (made by {self.generator})"
+
+
+class GeneratedUser(models.Model):
+    """A user a generator made (benchmark or demo data), never one a person created."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="generator_mark",
+    )
+    generator = models.CharField(max_length=40)
+
+    def __str__(self):
+        return f"{self.user} (made by {self.generator})"

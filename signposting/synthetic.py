@@ -2,23 +2,26 @@
 
 Referrals, their needs and their events are written with bulk inserts and explicit ids, and
 each referral's stored state is set from the events generated for it. Synthetic referrals
-belong to teams named "Synthetic team ..." and a new run replaces them.
+belong to teams (named "Synthetic team ...") and a user that the generator marks as its own
+(signposting.generated). It runs only on a benchmark database, and never deletes anything:
+outcome events are append-only, so a second run is refused (start from a new database, as
+`make bench` does).
 """
 
 import datetime as dt
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from directory.bulk import insert_rows, reset_sequence
 from directory.models import Area, Need, Postcode, Service
 from signposting.engagement import item_changes, item_scores
+from signposting.generated import NotABenchmarkDatabase, mark_generated, refuse_real_records
 from signposting.measures import MYCAW_CATEGORIES, ONS4_ITEMS, PSEQ_ITEMS, MeasureName
 from signposting.models import (
     FeedbackResponse,
@@ -62,42 +65,18 @@ REASON = {
 }
 
 
-@contextmanager
-def event_guard_lifted():
-    """Lift PostgreSQL's append-only trigger on outcome events for a bulk clean-up of generated
-    data, and restore it. Pending foreign-key checks are run first: PostgreSQL cannot alter a
-    table with checks still deferred in the transaction (as after a first generation)."""
-    table = OutcomeEvent._meta.db_table
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER outcome_event_no_change")  # noqa: S608
-        try:
-            yield
-        finally:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER outcome_event_no_change")  # noqa: S608
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def delete_synthetic_referrals() -> None:
-    teams = Team.objects.filter(name__startswith=TEAM_PREFIX)
-    referrals = Referral.objects.filter(team__in=teams)
-    with event_guard_lifted():
-        ids = referrals.values("id")
-        for model in (MeasureItem, MeasureRecord, Session, FeedbackResponse):
-            model.objects.filter(team__in=teams)._raw_delete(connection.alias)
-        OutcomeEvent.objects.filter(referral__in=ids)._raw_delete(connection.alias)
-        Referral.needs.through.objects.filter(referral__in=ids)._raw_delete(connection.alias)
-        referrals._raw_delete(connection.alias)
-
-
 @transaction.atomic
 def generate_referrals(*, referrals: int, seed: int) -> int:
+    """Add `referrals` synthetic referrals to a benchmark database; return how many."""
+    refuse_real_records("generate_referrals")
+    made_before = Referral.objects.count()
+    if made_before:
+        raise NotABenchmarkDatabase(
+            f"This database already holds {made_before:,} generated referrals. Generators never "
+            "delete outcome events, so generate_referrals runs once, on a new benchmark "
+            "database: `make bench` builds a new one each run."
+        )
     rng = np.random.default_rng(seed)
-    delete_synthetic_referrals()
     icbs = list(Area.objects.filter(kind=Area.Kind.ICB).order_by("code"))
     members = {icb.code: list(icb.members.values_list("code", flat=True)) for icb in icbs}
     las = [code for codes in members.values() for code in codes]
@@ -121,6 +100,8 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
         service_id__in=service_ids.tolist()
     ).values_list("service_id", "need_id"):
         covering.setdefault(need_id, []).append(service_id)
+    # Every team and user here is a generator's (refuse_real_records): reuse the demo's or an
+    # earlier generator's by name, or make and mark them.
     user, _ = get_user_model().objects.get_or_create(username="synthetic.referrer")
     teams = [
         Team.objects.get_or_create(name=f"{TEAM_PREFIX}{icb.code}", defaults={"funding_area": icb})[
@@ -129,6 +110,7 @@ def generate_referrals(*, referrals: int, seed: int) -> int:
         for icb in icbs
         if members[icb.code]
     ]
+    mark_generated(generator="generate_referrals", teams=teams, users=[user])
 
     start_id = (Referral.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     now = timezone.now()

@@ -6,16 +6,19 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from directory.models import Service
 from signposting.engagement import _scored, recount_sessions, refresh_measure_items
+from signposting.generated import records_made_by_people
 from signposting.measures import MeasureName
 from signposting.models import (
     FeedbackResponse,
     MeasureItem,
     MeasureRecord,
+    OutcomeEvent,
     Referral,
-    ReferralNeed,
     Session,
 )
 from signposting.reports import REPORTS, Scope, build_report, default_scope
@@ -110,18 +113,20 @@ def test_feedback_uses_the_vocabulary(synthetic):
         assert response.month.day == 1
 
 
-def test_the_new_reports_read_it_and_a_new_run_replaces_it(synthetic):
+def test_the_new_reports_read_it_and_a_new_run_is_refused(synthetic):
     scope = default_scope()
     for name in ("sessions", "measures", "feedback"):
         assert len(build_report(name, scope)) > 3
     team_scope = Scope(scope.start, scope.end, team=synthetic.first().team, exact=True)
     assert len(build_report("sessions", team_scope)) > 3
     assert set(REPORTS) >= {"sessions", "measures", "feedback"}
-    call_command("generate_referrals", "--referrals", "1000", "--seed", "6")
-    assert synthetic.count() == 1000
-    teams = synthetic.values("team_id")
-    assert Session.objects.exclude(referral__in=synthetic).count() == 0
-    assert MeasureItem.objects.exclude(referral__in=synthetic).count() == 0
-    assert MeasureRecord.objects.exclude(referral__in=synthetic).count() == 0
-    assert FeedbackResponse.objects.exclude(team__in=teams).count() == 0
-    assert ReferralNeed.objects.exclude(referral__in=synthetic).count() == 0
+    assert records_made_by_people() == {"referrals": 0, "outcome events": 0, "teams": 0, "users": 0}
+    events = OutcomeEvent.objects.count()
+    with pytest.raises(CommandError, match="already holds 3,000 generated referrals"):
+        call_command("generate_referrals", "--referrals", "1000", "--seed", "6")
+    assert (synthetic.count(), OutcomeEvent.objects.count()) == (3000, events)
+    # The directory cannot be replaced under the events either.
+    services = Service.objects.count()
+    with pytest.raises(CommandError, match="outcome events recorded against them"):
+        call_command("generate_directory", "--services", "100", "--seed", "4")
+    assert (Service.objects.count(), OutcomeEvent.objects.count()) == (services, events)

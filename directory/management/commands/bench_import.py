@@ -6,9 +6,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from directory.deletion import deletion_refusal
 from directory.importers.spreadsheet import import_services
 from directory.models import Postcode, Service
 from directory.service_data import COLUMNS
+from directory.synthetic import generating
 
 NEEDS = ["isolation", "debt", "bereavement", "sleep", "relaxation", "lonely", "money"]
 
@@ -29,7 +31,14 @@ class Command(BaseCommand):
         )
         if not postcodes:
             raise CommandError("Load areas and postcodes first.")
-        Service.objects.filter(external_id__startswith="BENCH-").delete()
+        earlier = Service.objects.filter(external_id__startswith="BENCH-")
+        try:
+            generating.send(sender="bench_import")
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        if refusal := deletion_refusal(earlier):
+            raise CommandError(f"{refusal} Run the benchmark on a new database (make bench).")
+        earlier.delete()
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.csv"
             with open(path, "w", newline="") as fh:
