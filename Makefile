@@ -9,7 +9,7 @@ DEV_ENV := DEBUG=true
 .PHONY: help install browser run serve demo-data test check pytest bench clean
 
 help:
-	@echo "make run    install, migrate, load geography and demo data, serve on http://127.0.0.1:8000"
+	@echo "make run    install, migrate, load every UK postcode and the demo data, serve on http://127.0.0.1:8000"
 	@echo "make test   install and run every test, lint and migration check"
 	@echo "make check  lint, format check and migration check only"
 	@echo "make bench  speed and memory benchmarks"
