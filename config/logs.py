@@ -135,18 +135,18 @@ def logging_config(*, level: str = "INFO", fmt: str = "json") -> dict:
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         },
         "handlers": {
-            # stdout for requests and the application; stderr for the server's own messages,
-            # as gunicorn does.
+            # Messages to stderr, so that a command's own output (a dump, a backup) on stdout
+            # stays clean; gunicorn's access log to stdout, as gunicorn does.
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": fmt,
-                "stream": "ext://sys.stdout",
+                "stream": "ext://sys.stderr",
                 **redact,
             },
-            "server_console": {
+            "access": {
                 "class": "logging.StreamHandler",
                 "formatter": fmt,
-                "stream": "ext://sys.stderr",
+                "stream": "ext://sys.stdout",
                 **redact,
             },
         },
@@ -157,7 +157,7 @@ def logging_config(*, level: str = "INFO", fmt: str = "json") -> dict:
             "django": {"handlers": [], "level": level, "propagate": True},
             "django.server": {"handlers": [], "level": level, "propagate": True},
             "django.db.backends": {"level": "WARNING"},
-            "gunicorn.error": {"handlers": ["server_console"], "level": level, "propagate": False},
-            "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
+            "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         },
     }

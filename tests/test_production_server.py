@@ -138,6 +138,8 @@ def test_gunicorn_serves_the_health_check_with_two_workers_and_logs_no_postcode(
     server_log = [json.loads(line) for line in stderr.read_text().splitlines() if line[:1] == "{"]
     booted = {e["pid"] for e in server_log if e["message"].startswith("Booting worker")}
     assert len(booted) == 2
+    not_found = [e for e in server_log if e["logger"] == "django.request"]
+    assert [e["message"] for e in not_found] == ["Not Found: /api/v1/postcodes/SW1A 1**/"]
     lines = stdout.read_text().splitlines()
     entries = [json.loads(line) for line in lines]  # every line is one JSON object
     access = [e for e in entries if e["logger"] == "gunicorn.access"]
