@@ -9,10 +9,11 @@ DEV_ENV := DEBUG=true
 .PHONY: help install browser run serve demo-data test check pytest bench clean
 
 help:
-	@echo "make run    install, migrate, load geography and demo data, serve on http://127.0.0.1:8000"
+	@echo "make run    install, migrate, load every UK postcode and the demo data, serve on http://127.0.0.1:8000"
 	@echo "make test   install and run every test, lint and migration check"
 	@echo "make check  lint, format check and migration check only"
 	@echo "make bench  speed and memory benchmarks"
+	@echo "make serve  gunicorn on http://127.0.0.1:8000 with production settings (docs/deploy.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,24 @@ demo-data: install
 run: demo-data
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# Production settings (DEBUG off, JSON logs without postcodes) served by gunicorn, as
+# docs/deploy.md describes, on the database that `make run` filled (or DATABASE_URL). For a
+# browser on plain http://127.0.0.1:8000 it relaxes only the HTTPS redirect and secure cookies;
+# a SECRET_KEY is made up for the run unless one is given.
+SERVE_ENV := SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} SECURE_COOKIES=$${SECURE_COOKIES:-false} \
+	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} BIND=$${BIND:-127.0.0.1:8000}
+STATIC_SOURCES := $(shell find static -type f 2>/dev/null) package-lock.json requirements.txt
+
+# collectstatic compresses every file (about a minute): only again when a source changed.
+.collected-static: $(STATIC_SOURCES) | install
+	SECRET_KEY=collectstatic-only $(PY) manage.py collectstatic --no-input -v 0
+	touch $@
+
+serve: install .collected-static
+	$(SERVE_ENV) $(PY) manage.py migrate --no-input
+	$(SERVE_ENV) $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
 check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -59,4 +78,4 @@ bench: install
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 staticfiles
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles .collected-static

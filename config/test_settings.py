@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("SECURE_COOKIES", "false")
+# The test client speaks plain HTTP; the redirect to HTTPS has its own test.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by
 # the same tests are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -35,10 +35,9 @@ class ServiceFilterForm(forms.Form):
 
 class ServiceFilter(django_filters.FilterSet):
     need = django_filters.ModelMultipleChoiceFilter(
-        field_name="needs__slug",
         to_field_name="slug",
         queryset=Need.objects.all(),
-        distinct=True,
+        method="filter_needs",
         label="Needs",
         help_text="Services covering any of these needs (repeatable, by slug)",
     )
@@ -68,7 +67,13 @@ class ServiceFilter(django_filters.FilterSet):
         fields = ["need", "area", "delivery_mode", "capacity", "status", "q"]
         form = ServiceFilterForm
 
-    def filter_area(self, queryset, name, value):
+    # The type hints tell the API schema (drf-spectacular) what the parameters are.
+    def filter_needs(self, queryset, name, value: list[Need]):
+        if not value:  # no need asked for: an empty queryset, which would match nothing
+            return queryset
+        return queryset.filter(needs__in=value).distinct()
+
+    def filter_area(self, queryset, name, value: Area):
         return serving_area(queryset, value)
 
     def filter_delivery_mode(self, queryset, name, value):

@@ -17,7 +17,19 @@ class InvalidPostcode(PostcodeError):
 
 
 class UnknownPostcode(PostcodeError):
-    """A well-formed postcode that the ONS Postcode Directory does not hold."""
+    """A well-formed postcode that the ONS postcode data loaded here does not hold."""
+
+
+def unknown_postcode_message(normal: str) -> str:
+    """Say that a well-formed postcode is not in the loaded data, and no more than that.
+
+    The table may hold only part of the ONS data, and the ONS data lags new postcodes by months,
+    so "not a known UK postcode" would claim more than Signpost knows.
+    """
+    return (
+        f"'{normal}' is not in the ONS postcode data loaded here "
+        "(it may be new, or not a real postcode)"
+    )
 
 
 def normalise_postcode(raw: str) -> str:
@@ -44,4 +56,4 @@ def lookup_postcode(raw: str) -> Postcode:
     try:
         return Postcode.objects.select_related("local_authority__icb").get(postcode=normal)
     except Postcode.DoesNotExist:
-        raise UnknownPostcode(f"'{normal}' is not a known UK postcode") from None
+        raise UnknownPostcode(unknown_postcode_message(normal)) from None

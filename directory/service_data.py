@@ -25,7 +25,7 @@ from directory.models import (
     Postcode,
     Service,
 )
-from directory.postcodes import InvalidPostcode, normalise_postcode
+from directory.postcodes import InvalidPostcode, normalise_postcode, unknown_postcode_message
 
 log = logging.getLogger(__name__)
 
@@ -442,7 +442,7 @@ class ServiceValidator:
             return None
         known = self.postcodes.get(postcode)
         if known is None:
-            err(column, f"'{postcode}' is not a known UK postcode")
+            err(column, unknown_postcode_message(postcode))
             return None
         latitude, longitude, local_authority = known
         return LocationData(

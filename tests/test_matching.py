@@ -221,7 +221,11 @@ def test_the_index_sees_a_new_service_at_once(directory):
     ("query", "field", "message"),
     [
         (dict(home_postcode="SM1 XYZ"), "home_postcode", "'SM1 XYZ' is not a valid UK postcode"),
-        (dict(home_postcode="ZZ9 9ZZ"), "home_postcode", "'ZZ9 9ZZ' is not a known UK postcode"),
+        (
+            dict(home_postcode="ZZ9 9ZZ"),
+            "home_postcode",
+            "'ZZ9 9ZZ' is not in the ONS postcode data loaded here",
+        ),
         (dict(needs=["unicorns"]), "needs", "'unicorns' is not a known need"),
         (dict(needs=[]), "needs", "give at least one need"),
         (dict(gp_practice="NOPE1"), "gp_practice", "'NOPE1' is not a known GP practice code"),

@@ -606,7 +606,7 @@ def test_service_at_locations_cover_a_postcode_by_area_or_by_distance(client, fe
         ("/openreferral/taxonomy_terms/123", "id must be a UUID"),
         ("/openreferral/service_at_locations?proximity=500", "proximity needs a postcode"),
         ("/openreferral/service_at_locations?postcode=SM1 XYZ", "is not a valid UK postcode"),
-        ("/openreferral/service_at_locations?postcode=ZZ9 9ZZ", "is not a known UK postcode"),
+        ("/openreferral/service_at_locations?postcode=ZZ9 9ZZ", "is not in the ONS postcode data"),
         (
             "/openreferral/service_at_locations?postcode=SM1 1AA&proximity=far",
             "proximity must be a distance in metres",

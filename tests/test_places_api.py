@@ -37,7 +37,10 @@ def test_it_answers_400_for_a_malformed_postcode(api, geography):
 def test_it_answers_404_for_an_unknown_postcode(api, geography):
     response = api.get("/api/v1/postcodes/ZZ99ZZ/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "'ZZ9 9ZZ' is not a known UK postcode"}
+    assert response.json() == {
+        "detail": "'ZZ9 9ZZ' is not in the ONS postcode data loaded here "
+        "(it may be new, or not a real postcode)"
+    }
 
 
 def test_it_lists_icbs(api, geography):

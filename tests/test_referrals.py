@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -327,7 +329,27 @@ def test_a_superuser_can_do_everything(personas, service, admin_user):
     assert response.status_code == 201
 
 
-def test_no_full_postcode_is_stored_by_any_path(personas, service, client, caplog):
+class RawRecords(logging.Handler):
+    """Keeps each record's text as logged: first on the root logger, before any handler's
+    postcode redaction (config/logs.py) rewrites it, so that what Signpost itself logs is seen."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def raw_log():
+    raw = RawRecords()
+    logging.getLogger().handlers.insert(0, raw)
+    yield raw
+    logging.getLogger().removeHandler(raw)
+
+
+def test_no_full_postcode_is_stored_by_any_path(personas, service, client, caplog, raw_log):
     """Create referrals through the action, the API and the pages; then scan every table."""
     caplog.set_level("DEBUG")
     used = ["SM2 6AA", "SM2 6AB", "SM2 6AD"]
@@ -357,6 +379,8 @@ def test_no_full_postcode_is_stored_by_any_path(personas, service, client, caplo
                 text = " ".join(str(cell) for cell in row)
                 for variant in variants:
                     assert variant not in text, f"{variant} found in {table}"
+    assert raw_log.lines, "nothing was logged"
+    assert not any(v in line for v in variants for line in raw_log.lines)
     assert not any(v in caplog.text for v in variants)
 
 

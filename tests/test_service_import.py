@@ -101,7 +101,11 @@ BAD_VALUES = [
     ("needs", "", "row 2, needs: at least one need is required"),
     ("delivery_modes", "carrier pigeon", "row 2, delivery_modes: 'carrier pigeon' is not one of"),
     ("postcode", "SM1 XYZ", "row 2, postcode: 'SM1 XYZ' is not a valid UK postcode"),
-    ("postcode", "ZZ9 9ZZ", "row 2, postcode: 'ZZ9 9ZZ' is not a known UK postcode"),
+    (
+        "postcode",
+        "ZZ9 9ZZ",
+        "row 2, postcode: 'ZZ9 9ZZ' is not in the ONS postcode data loaded here",
+    ),
     ("postcode", "", "row 2, postcode: is required for a service delivered in person"),
     ("areas_served", "Atlantis", "row 2, areas_served: 'Atlantis' is not a known area"),
     ("areas_served", "", "row 2, areas_served: at least one area"),

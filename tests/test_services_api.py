@@ -194,7 +194,7 @@ def test_near_orders_by_distance_and_reports_it(api, services):
         ("delivery_mode=pigeon", "delivery_mode", "pigeon is not one of the available choices"),
         ("capacity=full", "capacity", "full is not one of the available choices"),
         ("near=SM1XYZ", "near", "'SM1XYZ' is not a valid UK postcode"),
-        ("near=ZZ99ZZ", "near", "'ZZ9 9ZZ' is not a known UK postcode"),
+        ("near=ZZ99ZZ", "near", "'ZZ9 9ZZ' is not in the ONS postcode data loaded here"),
         ("within_km=5", "near", "give a postcode to measure within_km from"),
         ("near=SM11AA&within_km=5000", "within_km", "less than or equal to 200"),
         ("near=SM11AA&within_km=abc", "within_km", "Enter a number"),

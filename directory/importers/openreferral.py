@@ -482,7 +482,8 @@ def import_openreferral(
                     record.locations.append(location)
                 else:
                     result.warnings.append(
-                        f"{label}, location '{more['postcode']}': not a known UK postcode; left out"
+                        f"{label}, location '{more['postcode']}': not a valid postcode, or not in "
+                        "the ONS postcode data loaded here; left out"
                     )
             record.uuid = _uuid_or_none(service.get("id"))
         if record is None:

@@ -1,0 +1,36 @@
+"""gunicorn settings for Signpost in production (docs/deploy.md), read from the environment.
+
+    gunicorn -c gunicorn.conf.py          # as `make serve` runs it
+
+WEB_CONCURRENCY worker processes, each with THREADS threads; every request and server message
+logged as one JSON object a line with full postcodes cut to their sector (config/logs.py).
+"""
+
+import os
+
+from config.env import env_int, env_str
+from config.logs import logging_config
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+wsgi_app = "config.wsgi:application"
+bind = [env_str("BIND", "127.0.0.1:8000")]
+# Processes: about two per core is gunicorn's advice; each keeps its own matching index.
+workers = env_int("WEB_CONCURRENCY", 2)
+# Threads per process: requests mostly wait on the database, so a few threads share a process.
+threads = env_int("THREADS", 4)
+worker_class = "gthread"
+timeout = env_int("GUNICORN_TIMEOUT", 60)  # a first request may build the index: seconds
+graceful_timeout = 30
+keepalive = 5
+# Only a proxy on these addresses may set X-Forwarded-* headers that gunicorn believes.
+forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# No control socket: one shared path would be claimed by every server on the host.
+control_socket_disable = True
+
+accesslog = "-"
+errorlog = "-"
+loglevel = env_str("LOG_LEVEL", "INFO").lower()
+logconfig_dict = logging_config(
+    level=env_str("LOG_LEVEL", "INFO"), fmt=env_str("LOG_FORMAT", "json")
+)
