@@ -7,6 +7,7 @@ naming the checks that failed. It says nothing about any patient or user.
 
 import logging
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -56,6 +57,7 @@ def run_checks() -> tuple[bool, dict]:
     return all(o["status"] == "ok" for o in outcomes.values()), outcomes
 
 
+@login_not_required
 @never_cache
 @require_safe
 def healthz(request):

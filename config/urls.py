@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -20,7 +21,7 @@ urlpatterns = [
     # The NHS.UK frontend stylesheet refers to its icons as /assets/images/...
     re_path(
         r"^assets/(?P<path>images/.+\.(?:svg|png|ico))$",
-        serve,
+        login_not_required(serve),
         {"document_root": settings.NHSUK_FRONTEND_DIR / "assets"},
     ),
 ]

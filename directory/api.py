@@ -35,6 +35,8 @@ class BoundedPagination(pagination.PageNumberPagination):
 class PostcodeDetail(APIView):
     """Look up a postcode: its coordinates, local authority and ICB."""
 
+    permission_classes = [permissions.AllowAny]  # public, as the postcode checker page is
+
     @extend_schema(responses=PostcodeSerializer)
     def get(self, request, postcode: str):
         try:
@@ -58,6 +60,8 @@ class AreaFilter(django_filters.FilterSet):
 class AreaViewSet(viewsets.ReadOnlyModelViewSet):
     """Local authorities and ICBs."""
 
+    permission_classes = [permissions.AllowAny]  # public reference data
+
     queryset = Area.objects.select_related("icb").order_by("kind", "name")
     serializer_class = AreaSerializer
     filterset_class = AreaFilter
@@ -67,6 +71,8 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet):
 
 class NeedViewSet(viewsets.ReadOnlyModelViewSet):
     """The need taxonomy: slugs to filter and match by, with synonyms."""
+
+    permission_classes = [permissions.AllowAny]  # public reference data
 
     queryset = Need.objects.order_by("name")
     serializer_class = NeedSerializer

@@ -1,5 +1,6 @@
 """Pages for places and the directory: home, postcode check, services list and detail."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
@@ -12,6 +13,7 @@ from directory.queries import nearest_first
 PAGE_SIZE = 20
 
 
+@login_not_required
 def home(request):
     return render(
         request,
@@ -24,6 +26,7 @@ def home(request):
     )
 
 
+@login_not_required
 def postcode_check(request):
     form = PostcodeForm(request.GET or None)
     found = form.cleaned_data["postcode"] if form.is_valid() else None
@@ -43,6 +46,7 @@ def published_services():
     )
 
 
+@login_not_required
 def service_list(request):
     params = request.GET.copy()
     params.pop("page", None)
@@ -73,6 +77,7 @@ def service_list(request):
     )
 
 
+@login_not_required
 def service_detail(request, pk: int):
     service = get_object_or_404(published_services(), pk=pk)
     return render(request, "directory/service_detail.html", {"service": service})

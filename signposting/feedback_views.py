@@ -2,7 +2,7 @@
 printable copy, and the team's page with the link and its QR code."""
 
 import segno
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_not_required, login_required, permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ def _team(token: str):
     return team
 
 
+@login_not_required
 @never_cache
 def give_feedback(request, token: str):
     """The patient's form. Public: it stores the team and the month, nothing else."""
@@ -49,11 +50,13 @@ def give_feedback(request, token: str):
     )
 
 
+@login_not_required
 @never_cache
 def feedback_thanks(request, token: str):
     return render(request, "signposting/feedback_thanks.html", {"team": _team(token)})
 
 
+@login_not_required
 def feedback_print(request, token: str):
     """The same questions on paper, for patients who prefer it."""
     team = _team(token)

@@ -8,6 +8,7 @@ id into a 404 (JSON, with a plain message), and adds the CORS header the profile
 import functools
 from pathlib import Path
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -26,6 +27,7 @@ def _with_cors(response: HttpResponse) -> HttpResponse:
 def oruk_endpoint(view):
     """Make a view a read-only, CORS-open ORUK endpoint with JSON errors."""
 
+    @login_not_required  # the feed is public (config/access.py)
     @csrf_exempt  # nothing here writes; a POST must meet 405, not the CSRF check's 403
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
