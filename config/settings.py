@@ -3,6 +3,7 @@
 DEBUG is off unless asked for; SECRET_KEY is required whenever DEBUG is off.
 """
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -30,12 +31,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "directory",
     "eligibility",
+    "audit",
+    "accounts",
     "signposting",
 ]
 
@@ -48,7 +52,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.access.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into its answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,6 +101,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in (docs/security.md): django-axes first, so a locked-out account and address is refused
+# before any password is checked; then Django's users, refusing demo users with DEBUG off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.SignpostBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+# An account is locked from the address that failed, so nobody can lock a colleague out from
+# elsewhere. Behind a proxy, REMOTE_ADDR must be the client's (set by the proxy or server).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log
+# Sessions end after 30 minutes without a request, and 12 hours after sign-in in any case.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+# The audit log (audit/) is kept this long; `manage.py prune_audit_log` deletes older rows.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "search"
 LOGOUT_REDIRECT_URL = "home"
@@ -112,7 +139,7 @@ STATICFILES_DIRS = [BASE_DIR / "static", ("nhsuk", NHSUK_FRONTEND_DIR)]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.AuditedTokenAuthentication",
     ],
     # Deny by default: an endpoint open to anonymous readers says so itself (config/access.py).
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -120,6 +147,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# API tokens (accounts/tokens.py): stored as hashes, expiring after API_TOKEN_DAYS.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env_int("API_TOKEN_DAYS", 30)),
+    "AUTO_REFRESH": False,
+    "TOKEN_PREFIX": "signpost_",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Signpost API",
@@ -165,6 +198,8 @@ if LOG_FORMAT not in FORMATS:
         f"LOG_FORMAT must be one of {', '.join(FORMATS)}; got {LOG_FORMAT!r}"
     )
 LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), fmt=LOG_FORMAT)
+# axes: failures and lockouts are warnings; its start-up and progress lines are not kept.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
 
 # Static files: `manage.py collectstatic` (a release step, docs/deploy.md) gathers them into
 # STATIC_ROOT with hashed names and compressed copies; WhiteNoise serves them from there.

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from audit import log as audit
+from audit.models import Action
 from directory.deletion import RefuseDeletingRecorded
 from signposting.models import Membership, OutcomeEvent, Referral, Team
 
@@ -74,6 +76,14 @@ class ReferralAdmin(ReadOnlyAdmin):
     inlines = [OutcomeEventInline]
     # The reference links a referral to a patient's GP record: it stays with the team.
     exclude = ["reference"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            audit.record(
+                request, Action.REFERRAL_VIEWED, referral_id=int(object_id), detail="admin"
+            )
+        return response
 
 
 @admin.register(OutcomeEvent)

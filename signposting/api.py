@@ -11,6 +11,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit import log as audit
+from audit.models import Action
 from directory.api import BoundedPagination
 from directory.models import Need, Service
 from signposting.actions import (
@@ -67,6 +69,7 @@ class MatchView(APIView):
     def post(self, request):
         serializer = MatchRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        audit.record(request, Action.SEARCHED)  # what was searched for is not kept
         try:
             result = match(serializer.to_query())
         except MatchError as exc:
@@ -179,6 +182,24 @@ class ReferralViewSet(
     filterset_class = ReferralFilter
     pagination_class = BoundedPagination
     serializer_class = ReferralSerializer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Audit what was done: one row for a list, a view, a creation or a recording."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code < 400 and request.user.is_authenticated:
+            if self.action == "list":
+                audit.record(request, Action.REFERRALS_LISTED)
+            elif self.action == "create":
+                audit.record(request, Action.REFERRAL_CREATED, referral_id=response.data.get("id"))
+            elif self.action is not None and kwargs.get("pk", "").isdigit():
+                viewed = request.method in permissions.SAFE_METHODS
+                audit.record(
+                    request,
+                    Action.REFERRAL_VIEWED if viewed else Action.RECORDED,
+                    referral_id=int(kwargs["pk"]),
+                    detail=self.action,
+                )
+        return response
 
     def get_queryset(self):
         queryset = (
@@ -392,4 +413,6 @@ class OutcomeEventDetail(APIView):
     )
     def get(self, request, referral_pk: int, pk: int):
         referral = get_object_or_404(visible_referrals(request.user), pk=referral_pk)
-        return Response(OutcomeEventSerializer(get_object_or_404(_events(referral), pk=pk)).data)
+        event = get_object_or_404(_events(referral), pk=pk)
+        audit.record(request, Action.REFERRAL_VIEWED, referral_id=referral.pk, detail=f"event {pk}")
+        return Response(OutcomeEventSerializer(event).data)

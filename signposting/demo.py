@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.demo_accounts import DEMO_PASSWORD, mark_demo
 from directory.demo import DELIBERATE_GAPS
 from directory.models import Area, Need, Postcode, Service
 from signposting.actions import age_band, refresh_states
@@ -28,7 +29,6 @@ from signposting.references import unused_reference
 from signposting.synthetic import COUNT_FIELDS, engagement, insert_engagement
 from signposting.vocabulary import Kind, Stage
 
-DEMO_PASSWORD = "signpost-demo-2026"  # noqa: S105 - printed for the demo, never in production
 TEAMS = {
     "St George's pain clinic": "QWE",
     "Epsom and St Helier pain clinic": "QWE",
@@ -98,6 +98,8 @@ def load_demo_users() -> list[tuple[str, str, str | None]]:
         if created:
             user.set_password(DEMO_PASSWORD)
             mark_generated(generator="load_demo_users", users=[user])
+        if created or user.check_password(DEMO_PASSWORD):
+            mark_demo(user)  # refused whenever DEBUG is off (accounts.backends)
         user.is_staff = staff
         # A reserved domain: the weekly review digest (console backend) has someone to address.
         user.email = user.email or f"{username}@example.invalid"

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from audit import log as audit
+from audit.models import Action
 from signposting.actions import record_intake_outcome, record_path_event, visible_referrals
 from signposting.engagement import book_session, measure_form, record_measure, record_session
 from signposting.exports import text_cell
@@ -94,6 +96,7 @@ def referral_list(request):
         }
         for r in page
     ]
+    audit.record(request, Action.REFERRALS_LISTED)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -108,6 +111,7 @@ def referral_list(request):
 @permission_required("signposting.view_referral", raise_exception=True)
 @load_referral
 def referral_detail(request, referral):
+    audit.record(request, Action.REFERRAL_VIEWED, referral_id=referral.pk)
     return render(request, "signposting/referral_detail.html", journey_context(referral))
 
 
@@ -127,6 +131,8 @@ def _record(request, referral, form, write, *, done, anchor="", **forms):
         except MatchError as exc:
             form.add_match_errors(exc)
         else:
+            audit.record(request, Action.RECORDED, referral_id=referral.pk,
+                   detail=request.resolver_match.url_name)  # fmt: skip
             messages.success(request, done(written))
             return redirect(f"{referral.get_absolute_url()}{anchor}")
     context = journey_context(referral, failed=form, **forms)
@@ -312,6 +318,7 @@ def referral_export(request):
         )
         .order_by("created_at", "id")
     )
+    audit.record(request, Action.REFERRALS_EXPORTED)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="referrals-for-gp-coding.csv"'
     writer = csv.writer(response)

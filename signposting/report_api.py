@@ -17,6 +17,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit import log as audit
+from audit.models import Action
 from directory.models import Area
 from signposting.exports import safe_frame
 from signposting.models import Team
@@ -178,4 +180,5 @@ class ReportView(APIView):
                 f"signpost-{name}-{scope.start}-{scope.end}.{request.accepted_renderer.format}"
             )
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            audit.record(request, Action.REPORT_EXPORTED, detail=name)
         return response

@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from audit import log as audit
+from audit.models import Action
 from directory.models import DeliveryMode, GPPractice, Need, Service
 from directory.queries import listing_details
 from eligibility.engine import Verdict
@@ -53,6 +55,7 @@ def search(request):
     form = SearchForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid():
+        audit.record(request, Action.SEARCHED)  # what was searched for is not kept
         try:
             result = match(form.to_query())
         except MatchError as exc:
@@ -142,6 +145,7 @@ def record_referral(request):
         except TeamlessUser as exc:
             form.add_error(None, str(exc))
         else:
+            audit.record(request, Action.REFERRAL_CREATED, referral_id=referral.pk)
             messages.success(request, "The referral was recorded.")
             return redirect(referral)
     elif "confirm" not in request.POST:

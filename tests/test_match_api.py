@@ -34,11 +34,10 @@ def test_it_needs_a_signed_in_user(services):
 
 
 def test_it_accepts_a_token(services, django_user_model):
-    from rest_framework.authtoken.models import Token
-
-    user = django_user_model.objects.create_user("tok", password="x-pass-123")
+    django_user_model.objects.create_user("tok", password="x-pass-123")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    made = client.post("/api/v1/auth/token/", {"username": "tok", "password": "x-pass-123"})
+    client.credentials(HTTP_AUTHORIZATION=f"Token {made.json()['token']}")
     body = {"home_postcode": "SM1 1AA", "needs": ["isolation"]}
     assert client.post("/api/v1/match/", body, format="json").status_code == 200
 

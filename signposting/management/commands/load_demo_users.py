@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from signposting.demo import DEMO_PASSWORD, load_demo_users
+from accounts.demo_accounts import DEMO_PASSWORD
+from signposting.demo import load_demo_users
 
 
 class Command(BaseCommand):

@@ -1,0 +1,32 @@
+"""Demo users: the published password, marking them, and refusing them outside DEBUG."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.crypto import constant_time_compare
+
+from accounts.models import DemoAccount
+
+DEMO_PASSWORD = "signpost-demo-2026"  # noqa: S105 - printed for the demo, never in production
+
+
+def mark_demo(user) -> None:
+    """Mark the user as a demo user."""
+    DemoAccount.objects.get_or_create(user=user)
+
+
+def is_demo(user) -> bool:
+    return DemoAccount.objects.filter(user_id=user.pk).exists()
+
+
+def refused_password(password) -> bool:
+    """The published demo password is refused for everyone whenever DEBUG is off."""
+    return (
+        not settings.DEBUG
+        and isinstance(password, str)
+        and constant_time_compare(password, DEMO_PASSWORD)
+    )
+
+
+def active_demo_users():
+    """Demo users who could still sign in."""
+    return get_user_model().objects.filter(demo_account__isnull=False, is_active=True)
