@@ -15,13 +15,14 @@ class AuditedTokenAuthentication(TokenAuthentication):
     """Knox's token authentication; every use, and every refusal, goes in the audit log."""
 
     def authenticate(self, request):
+        # Django's request: asking DRF's for its user here would authenticate again.
         try:
             result = super().authenticate(request)
         except AuthenticationFailed:
-            record(request, Action.TOKEN_REFUSED)
+            record(request._request, Action.TOKEN_REFUSED, user=None)
             raise
         if result is not None:
-            record(request, Action.TOKEN_USED, user=result[0])
+            record(request._request, Action.TOKEN_USED, user=result[0])
         return result
 
 

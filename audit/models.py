@@ -1,6 +1,7 @@
 """The audit log: who did what, to which referral, and every sign-in event. Append-only."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class Action(models.TextChoices):
@@ -43,7 +44,7 @@ class AuditEvent(models.Model):
     Plain integers rather than foreign keys: the row outlives the user or referral it names,
     and writing it costs one insert with no lookups."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
     user_id = models.IntegerField(null=True, blank=True, db_index=True)
     username = models.CharField(max_length=150, blank=True)

@@ -16,6 +16,7 @@ A later migration that alters this table on SQLite rebuilds it without triggers:
 them again (as signposting 0004 does for outcome events).
 """
 
+import django.utils.timezone
 from django.db import migrations, models
 
 TABLE = "audit_auditevent"
@@ -76,7 +77,12 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
                 (
                     "action",
                     models.CharField(
