@@ -11,7 +11,7 @@ def seed() -> dict:
     """Create the team, its two link workers (with tokens), a service and one referral."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from directory.importers.geography import load_areas, load_postcodes
     from directory.models import Need, Postcode
@@ -32,7 +32,7 @@ def seed() -> dict:
         user = get_user_model().objects.create_user(username, password=f"{username}-pass-123")
         user.groups.add(Group.objects.get(name="Link worker"))
         Membership.objects.create(user=user, team=team)
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(AuthToken.objects.create(user=user)[1])
     referral = create_referral(
         referrer=user, source="gp", home_postcode="SM2 6AA", needs=["isolation"],
         gp_area="E09000029", age=70,

@@ -16,7 +16,8 @@ from signposting.backups import BackupError, backup, restore
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ["signposting_team", "auth_user", "signposting_referral", "signposting_outcomeevent",
-          "directory_service", "directory_postcode", "authtoken_token"]  # fmt: skip
+          "directory_service", "directory_postcode", "knox_authtoken",
+          "audit_auditevent"]  # fmt: skip
 SQLITE = "django.db.backends.sqlite3"
 
 
@@ -84,7 +85,7 @@ def test_sqlite_restore_undoes_changes_made_after_the_backup(sqlite_database, tm
     backup(settings_dict, tmp_path / "saved.sqlite3")
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO signposting_team (name) VALUES ('Made after the backup')")
-        db.execute("DELETE FROM authtoken_token")
+        db.execute("DELETE FROM knox_authtoken")
     assert sqlite_counts(path) != before
     restore(settings_dict, tmp_path / "saved.sqlite3")
     assert sqlite_counts(path) == before
