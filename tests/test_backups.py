@@ -188,7 +188,7 @@ def test_postgresql_backup_restores_into_a_new_database_and_over_changes(scratch
         password=scratch["PASSWORD"], dbname=scratch["NAME"], autocommit=True,
     ) as db:  # fmt: skip
         db.execute("INSERT INTO signposting_team (name) VALUES ('Made after the backup')")
-        db.execute("DELETE FROM authtoken_token")
+        db.execute("DELETE FROM knox_authtoken")
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             db.execute("DELETE FROM signposting_outcomeevent")  # the trigger came back too
     assert pg_counts(scratch) != before
