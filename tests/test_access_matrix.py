@@ -91,10 +91,8 @@ MATRIX = {
     "logout": ({}, dict.fromkeys(PERSONAS, 405) | {"anonymous": LOGIN}),  # signing out: POST
     "password_change": ({}, SIGNED_IN | {"admin": 200}),
     "password_change_done": ({}, SIGNED_IN | {"admin": 200}),
-    "password_reset": ({}, PUBLIC),
-    "password_reset_done": ({}, PUBLIC),
-    "password_reset_confirm": ({"uidb64": "MQ", "token": "set-password"}, PUBLIC),
-    "password_reset_complete": ({}, PUBLIC),
+    # An API token is made by POSTing one's own username and password (docs/security.md).
+    "api-token": ({}, dict.fromkeys(PERSONAS, 405)),
     # Link workers' and clinicians' work.
     "search": ({}, SIGNED_IN),  # the directory searched for a patient; recording needs a team
     "service-report-problem": (
