@@ -2,11 +2,10 @@
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from accounts.demo_accounts import is_demo, refused_password
+from accounts.demo_accounts import demo_refused, is_demo, refused_password
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +19,7 @@ class SignpostBackend(ModelBackend):
             log.warning("Refused the published demo password for %r (DEBUG is off)", username)
             raise PermissionDenied("demo password")
         user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is not None and not settings.DEBUG and is_demo(user):
+        if user is not None and demo_refused() and is_demo(user):
             log.warning("Refused demo user %r (DEBUG is off)", user.get_username())
             raise PermissionDenied("demo user")
         return user

@@ -6,12 +6,13 @@ default`; and at `manage.py check --deploy`, which names none."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.db import DatabaseError, connections
 
 from accounts.demo_accounts import active_demo_users
 
 
-def _demo_user_errors(databases) -> list[Error]:
+def _demo_user_errors(databases) -> list[Error | CheckWarning]:
     if settings.DEBUG:
         return []
     errors = []
@@ -21,7 +22,16 @@ def _demo_user_errors(databases) -> list[Error]:
         except DatabaseError:  # not migrated yet: no demo users either
             connections[alias].close()
             continue
-        if names:
+        if names and settings.DEMO_USERS_ALLOWED:
+            errors.append(
+                CheckWarning(
+                    f"Demo users can sign in with DEBUG off: {', '.join(sorted(names))}.",
+                    hint="DEMO_USERS_ALLOWED is set: for `make serve` on the demo database only, "
+                    "never in production.",
+                    id="accounts.W001",
+                )
+            )
+        elif names:
             errors.append(
                 Error(
                     f"Demo users exist with DEBUG off: {', '.join(sorted(names))}.",

@@ -14,6 +14,11 @@ def mark_demo(user) -> None:
     DemoAccount.objects.get_or_create(user=user)
 
 
+def demo_refused() -> bool:
+    """Demo users are refused with DEBUG off, unless DEMO_USERS_ALLOWED says otherwise."""
+    return not settings.DEBUG and not settings.DEMO_USERS_ALLOWED
+
+
 def is_demo(user) -> bool:
     return DemoAccount.objects.filter(user_id=user.pk).exists()
 
@@ -21,7 +26,7 @@ def is_demo(user) -> bool:
 def refused_password(password) -> bool:
     """The published demo password is refused for everyone whenever DEBUG is off."""
     return (
-        not settings.DEBUG
+        demo_refused()
         and isinstance(password, str)
         and constant_time_compare(password, DEMO_PASSWORD)
     )

@@ -117,6 +117,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log
+# Demo users (published password) are refused whenever DEBUG is off. `make serve` on the demo
+# database may allow them; the start-up check then warns, which fails `check --deploy
+# --fail-level WARNING` (docs/deploy.md), so production cannot run so by accident.
+DEMO_USERS_ALLOWED = env_bool("DEMO_USERS_ALLOWED", False)
 # Sessions end after 30 minutes without a request, and 12 hours after sign-in in any case.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True

@@ -354,6 +354,16 @@ def test_a_system_check_stops_start_up_while_demo_users_exist(demo_users):
     assert not page_sign_in(Client(), "linkworker", DEMO_PASSWORD)[1]
 
 
+def test_make_serve_may_allow_demo_users_and_the_check_then_warns(demo_users):
+    with override_settings(DEMO_USERS_ALLOWED=True):
+        assert page_sign_in(Client(), "linkworker", DEMO_PASSWORD)[1]
+        assert not demo_errors(databases=["default"])
+        warned = [e.id for e in run_checks(databases=["default"]) if e.id.startswith("accounts")]
+        assert warned == ["accounts.W001"]
+        with pytest.raises(SystemCheckError, match="accounts.W001"):
+            call_command("check", "--deploy", "--fail-level", "WARNING")
+
+
 def test_the_check_passes_without_demo_users(worker):
     assert not demo_errors(databases=["default"], include_deployment_checks=True)
 
