@@ -49,8 +49,10 @@ run: demo-data
 # Production settings (DEBUG off, JSON logs without postcodes) served by gunicorn, as
 # docs/deploy.md describes, on the database that `make run` filled (or DATABASE_URL). For a
 # browser on plain http://127.0.0.1:8000 it relaxes only the HTTPS redirect and secure cookies;
-# a SECRET_KEY is made up for the run unless one is given.
+# a SECRET_KEY is made up for the run unless one is given, and the demo users may sign in
+# (DEMO_USERS_ALLOWED; never in production, where their presence stops start-up).
 SERVE_ENV := SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} SECURE_COOKIES=$${SECURE_COOKIES:-false} \
+	DEMO_USERS_ALLOWED=$${DEMO_USERS_ALLOWED:-true} \
 	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} BIND=$${BIND:-127.0.0.1:8000}
 STATIC_SOURCES := $(shell find static -type f 2>/dev/null) package-lock.json requirements.txt
