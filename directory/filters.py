@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 from directory.models import DELIVERY_MODE_FIELDS, Area, DeliveryMode, Need, Service
 from directory.postcodes import PostcodeError, lookup_postcode
@@ -34,13 +35,18 @@ class ServiceFilterForm(forms.Form):
 
 
 class ServiceFilter(django_filters.FilterSet):
-    need = django_filters.ModelMultipleChoiceFilter(
-        field_name="needs__slug",
-        to_field_name="slug",
-        queryset=Need.objects.all(),
-        distinct=True,
-        label="Needs",
-        help_text="Services covering any of these needs (repeatable, by slug)",
+    # A slug, for the schema (it cannot find "need" on the model).
+    need = extend_schema_field(
+        {"type": "string", "description": "Services covering any of these needs (by slug)"}
+    )(
+        django_filters.ModelMultipleChoiceFilter(
+            field_name="needs__slug",
+            to_field_name="slug",
+            queryset=Need.objects.all(),
+            distinct=True,
+            label="Needs",
+            help_text="Services covering any of these needs (repeatable, by slug)",
+        )
     )
     area = django_filters.ModelChoiceFilter(
         queryset=Area.objects.all(),
@@ -68,7 +74,7 @@ class ServiceFilter(django_filters.FilterSet):
         fields = ["need", "area", "delivery_mode", "capacity", "status", "q"]
         form = ServiceFilterForm
 
-    def filter_area(self, queryset, name, value):
+    def filter_area(self, queryset, name, value: Area):  # the hint tells the schema: a code
         return serving_area(queryset, value)
 
     def filter_delivery_mode(self, queryset, name, value):
