@@ -2,8 +2,14 @@
 can give, each with its body and content types, so an integrator can rely on the schema for
 errors as for successes (docs/security-headers-and-limits.md).
 
-A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+document_errors is a drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS); AutoSchema
+(REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]) says truthfully which operations anyone may call.
 """
+
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular import openapi
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 ERROR_DETAIL = "ErrorDetail"
 FIELD_ERRORS = "FieldErrors"
@@ -76,3 +82,27 @@ def _document_operation(operation: dict) -> None:
         for content_type, schema in TABULAR.items():
             if content_type in success_types:
                 content.setdefault(content_type, {"schema": schema})
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, whose security also lists {} (no credentials) when the
+    view's own permission classes let an anonymous caller in for this method, whatever those
+    classes are (drf-spectacular itself only recognises AllowAny and IsAuthenticatedOrReadOnly)."""
+
+    def get_auth(self):
+        auths = super().get_auth()
+        if {} not in auths and self._anonymous_allowed():
+            auths.append({})
+        return auths
+
+    def _anonymous_allowed(self) -> bool:
+        anonymous = Request(APIRequestFactory().generic(self.method, self.path))
+        anonymous.user = AnonymousUser()
+        real = getattr(self.view, "request", None)
+        self.view.request = anonymous
+        try:
+            return all(p.has_permission(anonymous, self.view) for p in self.view.get_permissions())
+        except Exception:  # noqa: BLE001 - a permission that cannot tell: not documented as open
+            return False
+        finally:
+            self.view.request = real

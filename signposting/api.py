@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.validators import plausible_date
 from directory.api import BoundedPagination
 from directory.models import Need, Service
 from signposting.actions import (
@@ -96,8 +97,12 @@ class ReferralPermission(permissions.BasePermission):
 
 
 class ReferralFilter(django_filters.FilterSet):
-    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", validators=[plausible_date]
+    )
+    created_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", validators=[plausible_date]
+    )
     status = django_filters.ChoiceFilter(
         choices=STATUS_CHOICES,
         method="filter_status",
