@@ -80,8 +80,8 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, dict):  # an error body
-            return "\n".join(f"{k}: {v}" for k, v in data.items()).encode()
+        if isinstance(data, dict):  # an error body: quoted cells, made safe like any other
+            data = [{"error": f"{k}: {v}"} for k, v in data.items()]
         return safe_frame(pd.DataFrame(data)).to_csv(index=False).encode("utf-8")
 
 
