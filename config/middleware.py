@@ -43,6 +43,19 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
+class NulCharacterMiddleware:
+    """Answer 400 to an address with a NUL character (%00) in its path or query: no Signpost
+    address has one, and PostgreSQL cannot compare text with it (a 500 otherwise)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            return _refused(request, 400, "The address contains a NUL character (%00).")
+        return self.get_response(request)
+
+
 def _too_large(request, limit: int) -> HttpResponse:
     size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
     return _refused(request, 413, f"The request body is larger than {size}, the most accepted.")

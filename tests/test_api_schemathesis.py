@@ -8,6 +8,8 @@ A few examples per operation and mode (MAX_EXAMPLES), so the run stays within a 
 import pytest
 import schemathesis
 from django.contrib.auth.models import Group
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
@@ -120,8 +122,26 @@ def run(operation, mode: GenerationMode, auth: AuthStorage, path_parameters: dic
     check()
 
 
+@pytest.fixture
+def connection_kept_open():
+    """The test's database connection, open across requests as Django's test client keeps it
+    (schemathesis calls the WSGI app, whose request_finished would close it: on PostgreSQL that
+    ends the test's transaction)."""
+    signal_pairs = [
+        (request_started, close_old_connections),
+        (request_finished, close_old_connections),
+    ]
+    for signal, receiver in signal_pairs:
+        signal.disconnect(receiver)
+    yield
+    for signal, receiver in signal_pairs:
+        signal.connect(receiver)
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_the_api_answers_each_role_as_its_schema_says(role, users, existing, settings):
+def test_the_api_answers_each_role_as_its_schema_says(
+    role, users, existing, settings, connection_kept_open
+):
     settings.ALLOWED_HOSTS = ["*"]
     auth = signed_in(credentials(users[role]))
     failures = []

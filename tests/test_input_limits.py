@@ -108,6 +108,21 @@ def test_the_spreadsheet_upload_has_its_own_larger_limit(client, editor, setting
     assert "wrong.csv is larger than 1 MB, the largest file" in refused.content.decode()
 
 
+# NUL characters
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/areas/%00/", "/api/v1/needs/x%00/", "/api/v1/areas/?icb=%00", "/services/?q=a%00"],
+)
+def test_a_nul_character_in_the_address_is_a_400(client, personas, path):
+    """On PostgreSQL a NUL in a lookup was a 500 (text cannot hold one)."""
+    client.force_login(personas["lw"])
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+
+
 # JSON nesting
 
 
