@@ -13,15 +13,15 @@ class RequestBodyLimitMiddleware:
 
     A declared Content-Length is checked first. A chunked body (no Content-Length) is read up to
     one byte past the limit, refused if it goes past, and otherwise handed on as if its length
-    had been declared. Paths in REQUEST_BODY_LIMIT_EXEMPT (the spreadsheet upload, which streams
-    to disk under its own, larger limit) are left alone."""
+    had been declared. The paths in REQUEST_BODY_LIMIT_EXEMPT (exactly: the spreadsheet upload,
+    which streams to disk under its own, larger limit) are left alone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         limit = settings.REQUEST_BODY_MAX_BYTES
-        if request.path_info.startswith(tuple(settings.REQUEST_BODY_LIMIT_EXEMPT)):
+        if request.path_info in settings.REQUEST_BODY_LIMIT_EXEMPT:
             return self.get_response(request)
         declared = request.META.get("CONTENT_LENGTH") or ""
         if declared.strip():

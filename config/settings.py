@@ -221,7 +221,7 @@ X_FRAME_OPTIONS = "DENY"
 # which streams to disk under SPREADSHEET_UPLOAD_MAX_BYTES. JSON nested deeper than
 # API_MAX_JSON_DEPTH is a 400 (config/parsers.py).
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
-REQUEST_BODY_LIMIT_EXEMPT = ["/directory/import/"]
+REQUEST_BODY_LIMIT_EXEMPT = ["/directory/import/"]  # exact paths: the upload form only
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 20)
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "config.parsers.LimitedJSONParser",

@@ -106,6 +106,9 @@ def test_the_spreadsheet_upload_has_its_own_larger_limit(client, editor, setting
         refused = client.post("/directory/import/", {**form, "file": fh})
     assert refused.status_code == 200
     assert "wrong.csv is larger than 1 MB, the largest file" in refused.content.decode()
+    # Only the upload itself: the pages after it take small forms, under the 1 MB limit.
+    big_form = client.post("/directory/import/some-token/cancel/", {"x": "y" * 2 * MB})
+    assert big_form.status_code == 413
 
 
 # NUL characters
