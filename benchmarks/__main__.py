@@ -20,6 +20,7 @@ Each step runs as a child process so that its wall time and peak memory are its 
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -30,6 +31,7 @@ RESULTS = ROOT / "bench-results"
 
 
 DASHBOARD_DB = ROOT / "bench-dashboard.sqlite3"
+BENCH_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def environment(database: str | None = None, debug: bool = False) -> dict:
@@ -37,7 +39,10 @@ def environment(database: str | None = None, debug: bool = False) -> dict:
     env["DATABASE_URL"] = database or os.environ.get(
         "BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'bench.sqlite3'}"
     )
-    env.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    # DEBUG off needs a strong key (config/security.py): a new random one for each run.
+    env.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
+    # The benchmarks talk plain HTTP to the test client.
+    env.setdefault("SECURE_SSL_REDIRECT", "false")
     # DEBUG keeps every query in memory and would skew the figures (demo data needs it on).
     env["DEBUG"] = "true" if debug else "false"
     env["LOG_LEVEL"] = "WARNING"

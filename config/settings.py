@@ -1,6 +1,7 @@
 """Settings for Signpost, read from the environment (see .env.example).
 
-DEBUG is off unless asked for; SECRET_KEY is required whenever DEBUG is off.
+DEBUG is off unless asked for; SECRET_KEY is required whenever DEBUG is off, and must be long
+and random (config/security.py). Headers and limits: docs/security-headers-and-limits.md.
 """
 
 import datetime as dt
@@ -12,12 +13,16 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 from config.logs import FORMATS, logging_config
+from config.security import proxy_ssl_header, require_strong_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
 # A development key is only ever used with DEBUG on; production must name its own.
 SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-only-for-debug" if DEBUG else None)
+if not DEBUG:
+    # An example, short or repetitive key stops start-up, naming what is wrong with it.
+    require_strong_secret_key(SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -45,6 +50,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
+    "config.middleware.NulCharacterMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
+    "config.middleware.NoStoreMiddleware",
+    "config.middleware.ApiErrorsAsJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -217,15 +228,78 @@ STORAGES = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    # HTTPS only. The health check stays answerable over plain HTTP from inside the network.
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
-# Behind a proxy that ends TLS and sets X-Forwarded-Proto (and strips any the client sent),
-# trust it to say the request came over HTTPS. Never set it without such a proxy: a client could
-# then claim HTTPS over plain HTTP.
-if env_bool("BEHIND_HTTPS_PROXY", False):
+# --- Security headers and input limits (docs/security-headers-and-limits.md) ---------------
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only,
+# no inline script or style. The one inline script, templates/base.html's line that marks the
+# page as having JavaScript before it is drawn, is allowed by its hash (tests/test_security_
+# headers.py recomputes it). The NHS.UK frontend's fonts come from assets.nhs.uk; Swagger UI's
+# stylesheet draws its icons as data: images.
+BASE_TEMPLATE_SCRIPT_HASH = "'sha256-tDOvXJi1PXbg0CWjLCCYSNHRXtps26K4JXkE3M6u/c0='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", BASE_TEMPLATE_SCRIPT_HASH],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "https://assets.nhs.uk"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page uses, switched off (config/middleware.py).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer",
+        "microphone", "payment", "usb",
+    )
+}  # fmt: skip
+# Cache-Control: no-store on everything about referrals and patients (config/middleware.py).
+NO_STORE_PATH_PREFIXES = [
+    "/referrals/",
+    "/reports/",
+    "/search/",
+    "/team/",
+    "/admin/",
+    "/api/v1/referrals/",
+    "/api/v1/reports/",
+    "/api/v1/match/",
+]
+# HTTPS: with DEBUG off every plain-HTTP request is redirected and browsers are told to use
+# HTTPS only (HSTS, a year by default). Behind a proxy that ends TLS, name the header it sets:
+# SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https" (only if the proxy always sets or strips it).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(env_str("SECURE_PROXY_SSL_HEADER", ""))
+# The same, said as BEHIND_HTTPS_PROXY=true (docs/deploy.md): the proxy sets X-Forwarded-Proto.
+if SECURE_PROXY_SSL_HEADER is None and env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The health check stays answerable over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Request bodies: at most 1 MB (413 before anything parses it), except the spreadsheet upload,
+# which streams to disk under SPREADSHEET_UPLOAD_MAX_BYTES. JSON nested deeper than
+# API_MAX_JSON_DEPTH is a 400 (config/parsers.py).
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
+REQUEST_BODY_LIMIT_EXEMPT = ["/directory/import/"]  # exact paths: the upload form only
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 20)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "config.parsers.LimitedJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# Every API operation documents its error answers (config/schema.py), so a client can rely on
+# the schema for them too, and which operations need no credentials.
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "config.schema.AutoSchema"
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "config.schema.document_errors",
+]

@@ -2,9 +2,12 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault(
+    "SECRET_KEY", "test-only-secret-key-not-for-production-6f1c9a2e7b4d8035e1a7c4b9d2f0"
+)
 os.environ.setdefault("SECURE_COOKIES", "false")
-# The test client speaks plain HTTP; the redirect to HTTPS has its own test.
+# The test client and the browser tests' live server speak plain HTTP; the redirect and HSTS
+# are tested with secure requests and override_settings (tests/test_security_headers.py).
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by
 # the same tests are still synchronous and safe.

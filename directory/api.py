@@ -27,9 +27,22 @@ from directory.serializers import (
 
 
 class BoundedPagination(pagination.PageNumberPagination):
+    """Pages of 50 (page_size up to 200). A page or page_size that is not a whole number from 1
+    is a 400 naming it, not quietly the default; a page past the last is a 404."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        errors = {}
+        for name in (self.page_query_param, self.page_size_query_param):
+            raw = request.query_params.get(name)
+            if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+                errors[name] = [f"must be a whole number from 1; got {raw!r}"]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
 
 
 class PostcodeDetail(APIView):
@@ -97,6 +110,8 @@ class ServiceViewSet(viewsets.ModelViewSet):
     """Services in the directory: published ones for everyone, every status for editors."""
 
     permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+    # No PATCH: a service is sent whole with PUT (so the schema and Allow header omit PATCH).
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
     filterset_class = ServiceFilter
     pagination_class = BoundedPagination
     queryset = Service.objects.none()  # for the permission class; see get_queryset
@@ -151,9 +166,12 @@ class ServiceViewSet(viewsets.ModelViewSet):
         except ProtectedError:  # an outcome recorded since the check above
             return Response({"detail": deletion_refusal(same)}, status=409)
 
-    def update(self, request, *args, **kwargs):
-        if kwargs.get("partial"):
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        if request.method == "PATCH":
             raise exceptions.MethodNotAllowed("PATCH", detail="Send the whole service with PUT.")
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
         instance = self.get_object()
         serializer = ServiceWriteSerializer(instance, data=request.data)
         serializer.is_valid(raise_exception=True)

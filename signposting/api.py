@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from audit import log as audit
 from audit.models import Action
+from config.validators import plausible_date
 from directory.api import BoundedPagination
 from directory.models import Need, Service
 from signposting.actions import (
@@ -99,8 +100,12 @@ class ReferralPermission(permissions.BasePermission):
 
 
 class ReferralFilter(django_filters.FilterSet):
-    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", validators=[plausible_date]
+    )
+    created_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", validators=[plausible_date]
+    )
     status = django_filters.ChoiceFilter(
         choices=STATUS_CHOICES,
         method="filter_status",

@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Case, Q, When
 
+from config.validators import plausible_date
 from directory.listing import WEEKDAY_SLUGS, WEEKDAYS
 from directory.models import (
     Area,
@@ -352,8 +353,12 @@ class ReferralFilterForm(forms.Form):
     need = forms.ModelChoiceField(
         label="Need", queryset=Need.objects.order_by("name"), to_field_name="slug", required=False
     )
-    created_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
-    created_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)
+    created_from = forms.DateField(
+        label="From (YYYY-MM-DD)", required=False, validators=[plausible_date]
+    )
+    created_to = forms.DateField(
+        label="To (YYYY-MM-DD)", required=False, validators=[plausible_date]
+    )
 
 
 def filter_by_status(queryset, status: str):
@@ -368,6 +373,7 @@ class BookSessionForm(forms.Form):
         label="Date of the session",
         help_text="Use the date picker, or type it as 2026-12-14",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[plausible_date],
     )
     mode = forms.ChoiceField(label="How it is delivered", choices=SessionMode.choices)
 
@@ -458,6 +464,7 @@ class MeasureForm(forms.Form):
         label="Date taken",
         help_text="Use the date picker, or type it as 2026-12-14",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[plausible_date],
     )
 
     def __init__(self, *args, measure: str, **kwargs):

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from audit import log as audit
 from audit.models import Action
+from config.validators import plausible_date
 from directory.models import Area
 from signposting.exports import safe_frame
 from signposting.models import Team
@@ -32,8 +33,8 @@ MAX_PERIOD_DAYS = 366 * 5
 class ReportScopeForm(forms.Form):
     """Period and scope, shared by the API and the dashboard."""
 
-    date_from = forms.DateField(required=False, label="From")
-    date_to = forms.DateField(required=False, label="To")
+    date_from = forms.DateField(required=False, label="From", validators=[plausible_date])
+    date_to = forms.DateField(required=False, label="To", validators=[plausible_date])
     area = forms.ModelChoiceField(
         queryset=Area.objects.all(), to_field_name="code", required=False, label="ICB or borough"
     )
@@ -81,8 +82,8 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, dict):  # an error body
-            return "\n".join(f"{k}: {v}" for k, v in data.items()).encode()
+        if isinstance(data, dict):  # an error body: quoted cells, made safe like any other
+            data = [{"error": f"{k}: {v}"} for k, v in data.items()]
         return safe_frame(pd.DataFrame(data)).to_csv(index=False).encode("utf-8")
 
 
@@ -98,6 +99,10 @@ class XLSXRenderer(renderers.BaseRenderer):
         buffer = io.BytesIO()
         safe_frame(pd.DataFrame(data)).to_excel(buffer, index=False, sheet_name="report")
         return buffer.getvalue()
+
+
+# A report's rows: objects whose columns depend on the report.
+ROWS = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
 
 
 def twelve_months_to(end: dt.date) -> dt.date:
@@ -147,18 +152,23 @@ class ReportView(APIView):
             OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),
         ],
         responses={
-            200: OpenApiResponse(
-                OpenApiTypes.OBJECT,
+            (200, "application/json"): OpenApiResponse(
+                ROWS,
                 description="A list of row objects, the same columns as the CSV. For a network "
                 "lead every count is a sum of counts rounded to multiples of 5 at the finest "
                 "level (team, boroughs, month, category); a team member's are exact.",
             ),
-            400: OpenApiResponse(
-                OpenApiTypes.OBJECT,
-                description="A bad parameter, by name; for a network lead, a period that is not "
-                "whole months.",
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The rows as CSV"),
+            (200, XLSXRenderer.media_type): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The rows as an Excel workbook"
             ),
-            403: OpenApiResponse(
+            # Errors come in the format asked for (config/schema.py adds the CSV and XLSX forms).
+            (400, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A bad parameter, by name (a date outside 2000 to 2100 among them); "
+                "for a network lead, a period that is not whole months.",
+            ),
+            (403, "application/json"): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="Not a network lead or team member; another team."
             ),
         },

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from config.validators import plausible_date
 from directory import listing
 from directory.models import Service
 from directory.queries import listing_details
@@ -296,7 +297,9 @@ class ReferralDetailSerializer(ReferralSerializer):
 
     @extend_schema_field(
         inline_serializer(
-            "Snomed", {"code": serializers.CharField(), "term": serializers.CharField()}
+            "Snomed",
+            {"code": serializers.CharField(), "term": serializers.CharField()},
+            allow_null=True,  # null until the team decides
         )
     )
     def get_snomed(self, referral) -> dict | None:
@@ -348,7 +351,7 @@ class SessionSerializer(serializers.ModelSerializer):
 class BookSessionSerializer(serializers.Serializer):
     """Book a session: its date and how it is delivered (in_person, remote)."""
 
-    date = serializers.DateField()
+    date = serializers.DateField(validators=[plausible_date])
     mode = serializers.CharField(max_length=16)
 
 
@@ -375,5 +378,5 @@ class MeasureCreateSerializer(serializers.Serializer):
 
     measure = serializers.CharField(max_length=8)
     timepoint = serializers.CharField(max_length=10)
-    taken_on = serializers.DateField()
+    taken_on = serializers.DateField(validators=[plausible_date])
     scores = serializers.JSONField()

@@ -5,11 +5,13 @@ spreadsheet is a source: the services it lists are its own, and re-importing it 
 row with the service as it is now (directory/actions.py explains ownership and conflicts).
 """
 
+import csv
 import logging
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
+import openpyxl
 from django.db import transaction
 
 from directory import actions
@@ -19,53 +21,158 @@ from directory.service_data import COLUMNS, REQUIRED_COLUMNS, ServiceValidator
 
 log = logging.getLogger(__name__)
 MAX_ROWS = 100_000
+# An .xlsx is a zip of XML parts: their sizes unpacked, as its directory declares them (the zip
+# reader stops at the declared size), are checked before anything is unpacked. A real list of
+# 100,000 services is well under this; a "zip bomb" of a few hundred KB is far over it.
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 KIND = "services-spreadsheet"
 # The source a spreadsheet import writes as when no other name is given.
 DEFAULT_SOURCE = "Services spreadsheet"
 
 
 def read_table(path: Path, name: str | None = None) -> list[dict]:
-    """Return the rows of a .csv or .xlsx file as dicts keyed by lower-case header."""
+    """Return the rows of a .csv or .xlsx file as dicts keyed by lower-case header.
+
+    Rows are counted as they are read, and reading stops at the first row past MAX_ROWS, so a
+    huge file is refused without being read whole. An .xlsx is checked as a zip (its parts,
+    their unpacked size) before it is opened. Any file that cannot be read gets an
+    ImportFileError saying why, never a traceback."""
     name = name or path.name
     suffix = Path(name).suffix.lower()
+    if suffix == ".csv":
+        reader, kind = _csv_rows, "CSV"
+    elif suffix == ".xlsx":
+        reader, kind = _xlsx_rows, "Excel (.xlsx)"
+    else:
+        raise ImportFileError(f"{name}: only .csv and .xlsx files can be imported")
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        elif suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        else:
-            raise ImportFileError(f"{name}: only .csv and .xlsx files can be imported")
-    except pd.errors.EmptyDataError:
-        raise ImportFileError(f"{name} is empty: it has no header row") from None
-    except (
-        UnicodeDecodeError,
-        pd.errors.ParserError,
-        ValueError,
-        OSError,
-        KeyError,
-        zipfile.BadZipFile,
-    ) as exc:
-        kind = "CSV" if suffix == ".csv" else "Excel (.xlsx)"
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        rows = reader(path, name)
+        header = next(rows, None)
+        if header is None:
+            raise ImportFileError(f"{name} is empty: it has no header row")
+        columns = _columns(header, name)
+        records = []
+        for row in rows:
+            if len(records) == MAX_ROWS:
+                raise ImportFileError(
+                    f"{name} has more than {MAX_ROWS:,} rows, the most in one file: "
+                    "split it into smaller files"
+                )
+            records.append(_record(columns, row, len(records) + 2, name))
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the person's to fix
+        text = str(exc).strip()
+        first_line = text.splitlines()[0] if text else type(exc).__name__
+        log.info("unreadable spreadsheet %s: %s", name, type(exc).__name__)
         raise ImportFileError(f"{name} is not a readable {kind} file: {first_line}") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    unknown = [c for c in frame.columns if c not in COLUMNS]
-    if missing or unknown:
+    if not records:
+        raise ImportFileError(f"{name} has a header but no services")
+    return records
+
+
+def _columns(header: list[str], name: str) -> list[str]:
+    """The header's column names, checked against the template's."""
+    columns = [str(c).strip().lower() for c in header]
+    while columns and not columns[-1]:
+        columns.pop()
+    blank = [str(i + 1) for i, c in enumerate(columns) if not c]
+    if blank:
+        raise ImportFileError(
+            f"{name} has a column with no header (column {', '.join(blank)}). "
+            "The columns are those of docs/import-template.csv."
+        )
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    unknown = [c for c in columns if c not in COLUMNS]
+    if missing or unknown or repeated:
         parts = []
         if missing:
             parts.append("missing column(s): " + ", ".join(missing))
         if unknown:
             parts.append("unknown column(s): " + ", ".join(unknown))
+        if repeated:
+            parts.append("repeated column(s): " + ", ".join(repeated))
         raise ImportFileError(
             f"{name} has the wrong header ({'; '.join(parts)}). "
             "The columns are those of docs/import-template.csv."
         )
-    if len(frame) == 0:
-        raise ImportFileError(f"{name} has a header but no services")
-    if len(frame) > MAX_ROWS:
-        raise ImportFileError(f"{name} has {len(frame)} rows; the most in one file is {MAX_ROWS}")
-    return frame.to_dict("records")
+    return columns
+
+
+def _record(columns: list[str], row: list[str], row_no: int, name: str) -> dict:
+    extra = [value for value in row[len(columns) :] if value.strip()]
+    if extra:
+        raise ImportFileError(
+            f"{name}, row {row_no}: it has {len(row)} cells but the header has {len(columns)} "
+            "columns"
+        )
+    values = row[: len(columns)] + [""] * (len(columns) - len(row))
+    return dict(zip(columns, values, strict=True))
+
+
+def _csv_rows(path: Path, name: str) -> Iterator[list[str]]:
+    """Each line of a CSV file as a list of texts, read as it goes; blank lines skipped."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for row in csv.reader(fh):
+            if row:
+                yield row
+
+
+def _xlsx_rows(path: Path, name: str) -> Iterator[list[str]]:
+    """Each row of an .xlsx's first sheet as a list of texts, read as it goes (openpyxl's
+    read-only mode). Empty rows at the end are dropped; those between rows are kept, so that
+    row numbers stay those the spreadsheet shows."""
+    _check_xlsx_archive(path, name)
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if not book.worksheets:
+            raise ImportFileError(f"{name} has no sheets")
+        empty_run = 0
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            row = [_cell_text(value) for value in values]
+            if not any(text.strip() for text in row):
+                empty_run += 1
+                continue
+            for _ in range(empty_run):
+                yield []
+            empty_run = 0
+            yield row
+    finally:
+        book.close()
+
+
+def _check_xlsx_archive(path: Path, name: str) -> None:
+    """Refuse an .xlsx that is not a workbook, or that would unpack too large, before opening it."""
+    if not zipfile.is_zipfile(path):
+        raise ImportFileError(
+            f"{name} is not a readable Excel (.xlsx) file: it is not a zip archive, as every "
+            ".xlsx is (an older .xls, or a password-protected workbook? Save it as .xlsx or .csv)"
+        )
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    names = {part.filename for part in parts}
+    if "[Content_Types].xml" not in names:
+        raise ImportFileError(
+            f"{name} is not a readable Excel (.xlsx) file: it has no [Content_Types].xml part, "
+            "so it is a zip but not a workbook. Save it again from your spreadsheet as .xlsx"
+        )
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(
+            f"{name} would unpack to {unpacked / 1024 / 1024:,.0f} MB, more than the "
+            f"{MAX_XLSX_UNPACKED_BYTES / 1024 / 1024:,.0f} MB an .xlsx may hold: "
+            "split it into smaller files, or save it as .csv"
+        )
+
+
+def _cell_text(value) -> str:
+    """A cell as text, as pandas' read_excel(dtype=str) gave it: a whole number without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def import_services(

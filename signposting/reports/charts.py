@@ -4,7 +4,9 @@ Each function takes the frame a report returned (published figures for a network
 for a team's own reports) and nothing else, so a chart can never show more than its table.
 Every mark carries its figure in a <title> and a data-value attribute; the table below each
 chart holds the same figures. Plain SVG elements: a few KB, no JavaScript, drawn in a
-millisecond or two.
+millisecond or two. Sizes and colours are SVG attributes, never inline styles, so the strict
+Content-Security-Policy (no inline style) draws them as they are; signpost.css shrinks a chart
+wider than the page (max-width: 100%, height: auto).
 """
 
 from html import escape
@@ -27,7 +29,7 @@ FONT = 'font-family="Frutiger W01, Arial, sans-serif" font-size="12"'
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px" role="img" aria-label="{escape(title)}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
         f"{FONT}><title>{escape(title)}</title>{''.join(body)}</svg>"
     )
 
