@@ -560,4 +560,7 @@ class ServiceValidator:
         if parsed > timezone.localdate():
             err("last_reviewed", f"{parsed} is in the future")
             return None
+        if parsed.year < 2000:
+            err("last_reviewed", f"{parsed} is before 2000: not a plausible review date")
+            return None
         return parsed

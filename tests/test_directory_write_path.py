@@ -91,6 +91,7 @@ def test_opening_times_are_read_as_schedules(geography, text, expected):
         ("step_free_access", "maybe", "'maybe' is not yes or no"),
         ("languages", "Polish; 123", "'123' is not a language name"),
         ("accessibility_note", "x" * 501, "is 501 characters long; the most is 500"),
+        ("last_reviewed", "1899-12-31", "1899-12-31 is before 2000"),
     ],
 )
 def test_bad_new_columns_are_refused_with_the_column_named(geography, column, value, message):
