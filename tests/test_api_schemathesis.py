@@ -29,10 +29,10 @@ ROLES = ["link worker", "clinician", "lead", "editor", "admin"]
 
 def credentials(user) -> dict[str, str]:
     """The headers that sign user in to the API: the one place that knows how tokens work."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    _, token = AuthToken.objects.create(user=user)
+    return {"Authorization": f"Token {token}"}
 
 
 @pytest.fixture
