@@ -142,6 +142,13 @@ SPREADSHEET_UPLOAD_DIR = Path(
 )
 SPREADSHEET_UPLOAD_MAX_BYTES = env_int("SPREADSHEET_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
+# The matching index (signposting/index.py): one file per directory revision, in a folder per
+# database under INDEX_DIR, mapped by every process on the host. A new revision's file is built
+# in a background thread by one process while the others answer from the one they have; off,
+# the process that takes the build lock builds before answering (the test suite's choice).
+INDEX_DIR = Path(env_str("INDEX_DIR", str(BASE_DIR / "var" / "index")))
+INDEX_BUILD_IN_BACKGROUND = env_bool("INDEX_BUILD_IN_BACKGROUND", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

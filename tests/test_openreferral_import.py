@@ -9,6 +9,7 @@ from django.test import Client
 
 from directory.importers import openreferral
 from directory.importers.base import ImportFileError
+from directory.importers.feed_server import FeedServer, normalise
 from directory.importers.openreferral import import_openreferral
 from directory.models import (
     DataImport,
@@ -23,7 +24,6 @@ from directory.models import (
 from signposting.matching import MatchQuery, match
 
 from .factories import make_service
-from directory.importers.feed_server import FeedServer, normalise
 
 
 @pytest.fixture
