@@ -308,6 +308,19 @@ def resolve_patient(query: MatchQuery, index: DirectoryIndex | None = None) -> R
     )
 
 
+def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Which values are in the sorted array (numpy's isin hashes: slower here)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
+
+
+def _distinct(keys: np.ndarray, count: int) -> list[int]:
+    """The distinct criteria keys among these, in order."""
+    return np.flatnonzero(np.bincount(keys, minlength=count)).tolist()
+
+
 def _union(postings: dict, keys, size: int) -> np.ndarray:
     mask = np.zeros(size, dtype=bool)
     for key in keys:
@@ -350,7 +363,7 @@ def services_open_to_residents(
     place = _place(borough)
     resident = Patient(home=place, gp=place)
     admits = np.zeros(len(index.criteria), dtype=bool)
-    for key in np.unique(index.criteria_key[candidates]).tolist():
+    for key in _distinct(index.criteria_key[candidates], len(index.criteria)):
         admits[key] = _area_verdict(decide(index.criteria[key], resident)) == Verdict.ELIGIBLE
     return candidates[admits[index.criteria_key[candidates]]]
 
@@ -424,7 +437,7 @@ def match(query: MatchQuery) -> MatchResult:
     # Services share criteria in the index: decide each distinct one once.
     keys = index.criteria_key[candidates]
     decisions: dict[int, Decision] = {}
-    for key in np.unique(keys).tolist():
+    for key in _distinct(keys, len(index.criteria)):
         decisions[key] = decide(index.criteria[key], resolved.patient)
     severity_of = np.zeros(len(index.criteria), dtype=np.int64)
     area_ok_of = np.zeros(len(index.criteria), dtype=bool)
@@ -456,7 +469,7 @@ def match(query: MatchQuery) -> MatchResult:
         need_id
         for need_id in resolved.need_ids
         if need_id in index.need_postings
-        and np.isin(candidates[usable], index.need_postings[need_id]).any()
+        and _in_sorted(candidates[usable], index.need_postings[need_id]).any()
     ]
     shown = order[: query.limit]
     entries = _entries(index, candidates[shown], elsewhere[shown])
@@ -510,7 +523,7 @@ def _entries(index: DirectoryIndex, positions: np.ndarray, elsewhere: np.ndarray
             service_id__in=near_only
         ).values_list("service_id", "area__name", "area__kind"):
             served.setdefault(service_id, []).append(Area(name=name, kind=kind).short_name)
-    national = set(index.national[np.isin(index.national, positions)].tolist())
+    national = set(positions[_in_sorted(positions, index.national)].tolist())
     entries = {}
     for position, service_id in zip(positions.tolist(), ids, strict=True):
         row = rows.get(service_id)
@@ -556,21 +569,27 @@ def _nearest_distances(index, candidates: np.ndarray, lat: float, lon: float) ->
 
 def _addresses(index, resolved, positions: list[int]) -> dict[int, tuple[str, str]]:
     """The address of each returned service's nearest location, in one query."""
-    best_of = {}
-    if resolved.latitude is None:
+    if resolved.latitude is None or not positions:
         return {}
-    for position in positions:
-        start, count = int(index.loc_start[position]), int(index.loc_count[position])
-        if count:
-            rows = np.arange(start, start + count)
-            each = geodesic_distances_km(
-                resolved.latitude, resolved.longitude, index.loc_lat[rows], index.loc_lon[rows]
-            )
-            best_of[position] = int(index.loc_id[int(rows[int(np.argmin(each))])])
-    found = dict(
-        (pk, (address, postcode))
+    at = np.array(positions, dtype=np.int64)
+    counts = index.loc_count[at].astype(np.int64)
+    located = counts > 0
+    if not located.any():
+        return {}
+    at, counts = at[located], counts[located]
+    offsets = np.cumsum(counts) - counts
+    rows = np.repeat(index.loc_start[at] - offsets, counts) + np.arange(counts.sum())
+    each = geodesic_distances_km(
+        resolved.latitude, resolved.longitude, index.loc_lat[rows], index.loc_lon[rows]
+    )
+    best_of = {}
+    for position, start, count in zip(at.tolist(), offsets.tolist(), counts.tolist(), strict=True):
+        best = rows[start + int(np.argmin(each[start : start + count]))]
+        best_of[position] = int(index.loc_id[best])
+    found = {
+        pk: (address, postcode)
         for pk, address, postcode in Location.objects.filter(
             pk__in=list(best_of.values())
         ).values_list("id", "address", "postcode")
-    )
-    return {position: found[loc_id] for position, loc_id in best_of.items() if loc_id in found}
+    }
+    return {position: found[loc] for position, loc in best_of.items() if loc in found}
