@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -72,6 +73,11 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and env_str("SQLITE_IMMEDIATE", ""):
+    # Several server processes writing one SQLite file: take the write lock when a
+    # transaction begins, so that a reader turned writer never fails with "database is
+    # locked", and wait up to 20 s for it (the load test sets SQLITE_IMMEDIATE=true).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -144,10 +150,13 @@ SPREADSHEET_UPLOAD_MAX_BYTES = env_int("SPREADSHEET_UPLOAD_MAX_BYTES", 10 * 1024
 
 # The matching index (signposting/index.py): one file per directory revision, in a folder per
 # database under INDEX_DIR, mapped by every process on the host. A new revision's file is built
-# in a background thread by one process while the others answer from the one they have; off,
-# the process that takes the build lock builds before answering (the test suite's choice).
+# by the one process that takes the build lock while all answer from the file they have:
+# INDEX_BUILD "process" builds in a child process (its memory goes when it exits), "thread" in
+# a thread; "inline" builds before answering (the test suite's choice).
 INDEX_DIR = Path(env_str("INDEX_DIR", str(BASE_DIR / "var" / "index")))
-INDEX_BUILD_IN_BACKGROUND = env_bool("INDEX_BUILD_IN_BACKGROUND", True)
+INDEX_BUILD = env_str("INDEX_BUILD", "process")
+if INDEX_BUILD not in ("process", "thread", "inline"):
+    raise ImproperlyConfigured("INDEX_BUILD must be process, thread or inline")
 
 LOGGING = {
     "version": 1,
@@ -157,6 +166,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Behind a proxy that terminates TLS and overwrites the header, e.g.
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https: requests it marks https count as
+# secure (secure cookies, CSRF origin checks). Never set it where clients reach the server
+# directly. The load test (benchmarks/loadtest.py) runs plain HTTP on 127.0.0.1 this way.
+if env_str("SECURE_PROXY_SSL_HEADER", ""):
+    SECURE_PROXY_SSL_HEADER = tuple(env_str("SECURE_PROXY_SSL_HEADER").split(",", 1))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

@@ -18,4 +18,4 @@ STORAGES = {
 }
 # Each test run builds its index files in its own temporary folder (tests/conftest.py sets
 # INDEX_DIR per session), synchronously, so that an edit is matched by the next request.
-INDEX_BUILD_IN_BACKGROUND = False
+INDEX_BUILD = "inline"

@@ -14,7 +14,8 @@ A request never waits for a rebuild. When the directory revision moves, a proces
 answering from the index it has (or, freshly started, from the newest complete file on disk)
 while one process, the one that takes the build lock (fcntl.flock, non-blocking), builds the new
 file in a background thread; every process switches at its first request after the file is
-complete. Files are written under a temporary name, synced and renamed; a manifest beside each
+complete (the build runs in a child process, so its memory is returned when it exits).
+Files are written under a temporary name, synced and renamed; a manifest beside each
 names its revision, size and SHA-256, and is written last, so a file without a manifest, or
 whose bytes do not match it, is ignored (and rebuilt). The only wait is in a process that finds
 no complete file at all (a fresh host): it builds, or waits for the process building, once.
@@ -30,6 +31,8 @@ import logging
 import mmap
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -601,15 +604,27 @@ def _install(index: DirectoryIndex) -> DirectoryIndex:
 
 
 def _build_in_background(where: IndexStore) -> threading.Thread | None:
-    """Start a build in a thread if no other process (or thread) is building."""
+    """Start a build if no other process (or thread) is building: in a child process
+    (INDEX_BUILD "process": its memory goes when it exits) or in a thread ("thread"). A
+    thread of this process holds the lock and waits for the child, which inherits it."""
     global _builder
     fd = where.try_lock()
     if fd is None:
         return None
+    how = settings.INDEX_BUILD
 
     def run():
         try:
-            where.build()
+            if how == "process":
+                done = subprocess.run(  # noqa: S603
+                    [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "build_index",
+                     "--lock-held", str(fd)],
+                    pass_fds=(fd,), cwd=settings.BASE_DIR, check=False,
+                )  # fmt: skip
+                if done.returncode:
+                    log.error("directory index build failed (exit status %s)", done.returncode)
+            else:
+                where.build()
         except Exception:
             log.exception("directory index build failed")
         finally:
@@ -642,7 +657,7 @@ def current_index() -> DirectoryIndex:
         return _install(fresh)
     serving = index or where.open_newest()
     if serving is not None:
-        if settings.INDEX_BUILD_IN_BACKGROUND:
+        if settings.INDEX_BUILD != "inline":
             _build_in_background(where)
         else:
             fd = where.try_lock()

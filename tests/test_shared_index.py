@@ -66,7 +66,7 @@ def test_a_process_started_during_a_rebuild_answers_from_the_previous_revision(g
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(INDEX_BUILD_IN_BACKGROUND=True)
+@override_settings(INDEX_BUILD="thread")
 def test_an_edit_is_matched_on_the_first_request_after_the_background_rebuild(geography, fresh):
     service = make_service(service="Sutton befriending", needs="isolation")
     assert names(search()) == ["Sutton befriending"]  # no file yet: built before answering

@@ -1,6 +1,8 @@
 import random
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -9,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from directory.models import Area, Need, Postcode
 from directory.postcodes import PostcodeError, normalise_postcode
 from signposting import index as index_module
-from signposting.index import current_index, store
+from signposting.index import current_index
 from signposting.matching import MatchQuery, match, resolve_patient
 from signposting.reference import load_listings, naive_match, ranked
 
@@ -68,15 +70,20 @@ class Command(BaseCommand):
                 )
             )
 
-        where = store()
+        # The build runs in a child, as in production one process builds while the others
+        # serve: this process's PSS is then a serving process's.
+        started = time.perf_counter()
+        built = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "build_index"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if built.returncode:
+            raise CommandError(f"build_index failed: {built.stderr[-2000:]}")
+        build = time.perf_counter() - started
+        revision = built.stdout.split("revision ")[1].split(",")[0]
         pss_before = pss_mib()
-        lock = where.try_lock(blocking=True)
-        try:
-            started = time.perf_counter()
-            revision = where.build()
-            build = time.perf_counter() - started
-        finally:
-            where.unlock(lock)
         index_module.forget_current()
         started = time.perf_counter()
         index = current_index()
@@ -96,7 +103,9 @@ class Command(BaseCommand):
         p95 = timings[int(len(timings) * 0.95) - 1]
         self.stdout.write(
             f"index: {index.size} services, file {index.path.stat().st_size / 2**20:.1f} MiB, "
-            f"rebuilt in {build:.2f} s, opened (checksum verified) in {opened * 1000:.0f} ms\n"
+            f"rebuilt in {index.build_seconds:.2f} s (by manage.py build_index: "
+            f"{build:.1f} s with start-up), opened and checksum verified in "
+            f"{opened * 1000:.0f} ms\n"
             f"match over {len(timings)} random patients with two needs: "
             f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms; "
             f"candidates per query: median {statistics.median(totals):.0f}\n"
