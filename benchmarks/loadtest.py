@@ -181,6 +181,8 @@ def lag(edits: list[dict], observed: list[tuple[float, str]]) -> list[dict]:
 
 def run() -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*"):
+        old.unlink()
     env = environment()
     prepare(env)
     port = free_port()

@@ -84,6 +84,7 @@ class DirectoryIndex:
         self.path = path
         self.revision = manifest["revision"]
         self.build_seconds = manifest.get("build_seconds")
+        self.built_at = float(manifest.get("built_at", 0))
         with open(path, "rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             self.inode = os.fstat(handle.fileno()).st_ino
@@ -473,14 +474,15 @@ class IndexStore:
             log.warning("directory index file ignored (it will be rebuilt): %s", exc)
             return None
 
-    def open_newest(self) -> DirectoryIndex | None:
-        """The newest complete file on disk, whatever its revision."""
+    def open_newest(self, newer_than: float = 0.0) -> DirectoryIndex | None:
+        """The newest complete file on disk, whatever its revision, if built after newer_than:
+        while the revision moves faster than builds finish, processes still move on."""
         if not self.folder.is_dir():
             return None
         manifests = []
         for path in self.folder.glob("index-*.json"):
             manifest = self.read_manifest(path)
-            if manifest is not None:
+            if manifest is not None and float(manifest.get("built_at", 0)) > newer_than:
                 manifests.append(manifest)
         for manifest in sorted(manifests, key=lambda m: m.get("built_at", 0), reverse=True):
             index = self._open(manifest)
@@ -655,7 +657,9 @@ def current_index() -> DirectoryIndex:
     fresh = where.open(revision)
     if fresh is not None:
         return _install(fresh)
-    serving = index or where.open_newest()
+    # Meanwhile: the newest complete file on disk if newer than the one this process has.
+    newer = where.open_newest(newer_than=index.built_at if index is not None else 0.0)
+    serving = newer if newer is not None else index
     if serving is not None:
         if settings.INDEX_BUILD != "inline":
             _build_in_background(where)

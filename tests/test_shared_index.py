@@ -65,6 +65,23 @@ def test_a_process_started_during_a_rebuild_answers_from_the_previous_revision(g
     assert sorted(names(result)) == ["Sutton befriending", "Sutton lunch club"]
 
 
+def test_while_edits_outpace_builds_a_process_moves_to_the_newest_complete_file(geography, fresh):
+    make_service(service="Sutton befriending")
+    first = current_index()
+    make_service(service="Sutton lunch club", postcode="SM1 1EA")
+    where = store()
+    lock = where.try_lock()
+    try:
+        second = where.build()  # another process finished this one ...
+        make_service(service="Sutton walking group", postcode="SM1 1EA")  # ... and it moved on
+        result = search()
+    finally:
+        where.unlock(lock)
+    assert first.revision != second != DirectoryRevision.current()
+    assert result.revision == second
+    assert sorted(names(result)) == ["Sutton befriending", "Sutton lunch club"]
+
+
 @pytest.mark.django_db(transaction=True)
 @override_settings(INDEX_BUILD="thread")
 def test_an_edit_is_matched_on_the_first_request_after_the_background_rebuild(geography, fresh):

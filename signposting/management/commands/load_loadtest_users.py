@@ -36,7 +36,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         User = get_user_model()
-        team, _ = Team.objects.get_or_create(name=TEAM)
+        # A network lead oversees one ICB's teams: South West London's, when it is loaded.
+        icb = Area.objects.filter(code="QWE").first()
+        team, _ = Team.objects.update_or_create(name=TEAM, defaults={"funding_area": icb})
 
         def user(username: str, role: str) -> tuple:
             person, _ = User.objects.get_or_create(username=username)
@@ -53,6 +55,7 @@ class Command(BaseCommand):
             token, _ = Token.objects.get_or_create(user=person)
             workers.append({"username": person.username, "token": token.key})
         lead, lead_password = user("loadtest.lead", "Network lead")
+        Membership.objects.update_or_create(user=lead, defaults={"team": team})
         postcodes = [
             (postcode, borough)
             for postcode, borough in Postcode.objects.filter(
