@@ -36,9 +36,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         User = get_user_model()
-        # A network lead oversees one ICB's teams: South West London's, when it is loaded.
-        icb = Area.objects.filter(code="QWE").first()
-        team, _ = Team.objects.update_or_create(name=TEAM, defaults={"funding_area": icb})
+        # The team and its lead work for one borough (Sutton, as the demo's PCN team): the
+        # reports page's gap report then covers one borough, not a whole ICB.
+        borough = Area.objects.filter(code="E09000029").first()
+        team, _ = Team.objects.update_or_create(name=TEAM, defaults={"funding_area": borough})
 
         def user(username: str, role: str) -> tuple:
             person, _ = User.objects.get_or_create(username=username)
