@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=true
 .DEFAULT_GOAL := help
 
-.PHONY: help install browser run serve demo-data test check pytest bench clean
+.PHONY: help install browser run serve demo-data test check pytest bench loadtest clean
 
 help:
 	@echo "make run    install, migrate, load every UK postcode and the demo data, serve on http://127.0.0.1:8000"
@@ -14,6 +14,7 @@ help:
 	@echo "make check  lint, format check and migration check only"
 	@echo "make bench  speed and memory benchmarks"
 	@echo "make serve  gunicorn on http://127.0.0.1:8000 with production settings (docs/deploy.md)"
+	@echo "make loadtest  gunicorn (4 processes) at 200,000 services under Locust for 2 minutes"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +79,11 @@ test: check pytest
 
 bench: install
 	$(PY) -m benchmarks
+
+# The production server under a fixed load (benchmarks/loadtest.py): SQLite in loadtest.sqlite3,
+# or PostgreSQL when DATABASE_URL is set. Figures are written to docs/benchmarks.md.
+loadtest: install
+	$(PY) -m benchmarks.loadtest
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 staticfiles .collected-static

@@ -207,6 +207,16 @@ SPREADSHEET_UPLOAD_DIR = Path(
 )
 SPREADSHEET_UPLOAD_MAX_BYTES = env_int("SPREADSHEET_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
+# The matching index (signposting/index.py): one file per directory revision, in a folder per
+# database under INDEX_DIR, mapped by every process on the host. A new revision's file is built
+# by the one process that takes the build lock while all answer from the file they have:
+# INDEX_BUILD "process" builds in a child process (its memory goes when it exits), "thread" in
+# a thread; "inline" builds before answering (the test suite's choice).
+INDEX_DIR = Path(env_str("INDEX_DIR", str(BASE_DIR / "var" / "index")))
+INDEX_BUILD = env_str("INDEX_BUILD", "process")
+if INDEX_BUILD not in ("process", "thread", "inline"):
+    raise ImproperlyConfigured("INDEX_BUILD must be process, thread or inline")
+
 # One JSON object a line in production (plain text under DEBUG), every handler cutting full
 # postcodes to their sector (config/logs.py). gunicorn.conf.py uses the same configuration.
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")

@@ -21,3 +21,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test run builds its index files in its own temporary folder (tests/conftest.py sets
+# INDEX_DIR per session), synchronously, so that an edit is matched by the next request.
+INDEX_BUILD = "inline"

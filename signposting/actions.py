@@ -11,7 +11,6 @@ from django.utils import timezone
 from directory.models import Need, Service
 from directory.postcodes import postcode_sector
 from signposting.identifiers import note_errors
-from signposting.index import current_index
 from signposting.journey import intake_state, path_states
 from signposting.listing_feedback import record_listing_evidence
 from signposting.matching import MatchError, MatchQuery, resolve_patient
@@ -88,7 +87,7 @@ def create_referral(
         age=age,
     )
     try:
-        resolved = resolve_patient(query, current_index())
+        resolved = resolve_patient(query)
     except MatchError as exc:
         errors.update(exc.errors)
     if errors:

@@ -75,7 +75,10 @@ class MatchView(APIView):
             result = match(serializer.to_query())
         except MatchError as exc:
             raise ValidationError(exc.errors) from None
-        return Response(result_json(result, result.need_slugs))
+        response = Response(result_json(result, result.need_slugs))
+        # Which directory revision answered (the load test measures the index's lag with it).
+        response["X-Directory-Revision"] = result.revision
+        return response
 
 
 class ReferralPermission(permissions.BasePermission):

@@ -1,18 +1,47 @@
-"""An in-memory index of the published directory, for matching at national scale.
+"""A column index of the published directory, built once per directory revision and shared.
 
-Built from a handful of bulk queries and kept per process until the directory revision moves
-(see directory.models.DirectoryRevision). Candidate selection is then numpy work over arrays:
-posting lists per need, per area served and per eligible area, locations sorted by latitude for
-a box search, and columns for the filters (delivery modes, open days, free).
+Matching at national scale needs the whole published directory at hand: posting lists per need,
+per area served and per eligible area, locations sorted by latitude for a box search, and
+columns for the filters (delivery modes, open days, free). These are numpy arrays only, no
+Python object per service, written once per directory revision to one file under
+settings.INDEX_DIR (a folder per database) and mapped read-only by every process on the host,
+so the pages are shared: the memory a process adds is the little it decodes (needs, the
+distinct eligibility criteria, the posting keys). Display fields (names, organisation, contact
+details, addresses) are not in it: matching reads them from the database for the rows it
+returns.
+
+A request never waits for a rebuild. When the directory revision moves, a process keeps
+answering from the index it has (or, freshly started, from the newest complete file on disk)
+while one process, the one that takes the build lock (fcntl.flock, non-blocking), builds the new
+file in a background thread; every process switches at its first request after the file is
+complete (the build runs in a child process, so its memory is returned when it exits).
+Files are written under a temporary name, synced and renamed; a manifest beside each
+names its revision, size and SHA-256, and is written last, so a file without a manifest, or
+whose bytes do not match it, is ignored (and rebuilt). The only wait is in a process that finds
+no complete file at all (a fresh host): it builds, or waits for the process building, once.
+
+Writes (recording a referral, editing the directory) never read the index.
 """
 
 import datetime as dt
+import fcntl
+import hashlib
+import json
 import logging
+import mmap
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
+from django.conf import settings
+from django.db import connection, connections, transaction
 
 from directory.listing import day_bit
 from directory.models import Area, DirectoryRevision, Location, Need, Schedule, Service
@@ -21,259 +50,650 @@ from eligibility.engine import AreaRef, Criteria
 log = logging.getLogger(__name__)
 
 CAPACITY_CLOSED = Service.Capacity.CLOSED.value
+CAPACITIES = list(Service.Capacity.values)
 MODE_BITS = {"in_person": 1, "phone": 2, "online": 4, "home_visit": 8}
 
+MAGIC = b"SIGNIDX1"
+ALIGN = 64
+KEEP_FILES = 3  # complete files kept per database: the newest few, for processes still on them
 
-@dataclass(frozen=True)
-class Entry:
-    """What matching needs to know of one published service."""
 
-    id: int
-    name: str
-    organisation: str
-    description: str
-    capacity: str
-    delivery_modes: frozenset[str]
-    criteria: Criteria
-    need_ids: frozenset[int]
-    reviewed: int  # date ordinal, 0 when never reviewed
-    last_reviewed: dt.date | None
-    referral_route: str
-    phone: str
-    email: str
-    website: str
-    serves_nationally: bool
-    areas_served: tuple[str, ...] = ()  # short names, for the reasons matching gives
+class Postings(Mapping):
+    """Posting lists (sorted service positions) by key, over two shared arrays (CSR)."""
+
+    def __init__(self, keys: list, offsets: np.ndarray, values: np.ndarray):
+        self._at = {key: i for i, key in enumerate(keys)}
+        self._offsets = offsets
+        self._values = values
+
+    def __getitem__(self, key) -> np.ndarray:
+        i = self._at[key]
+        return self._values[self._offsets[i] : self._offsets[i + 1]]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
 
 
 class DirectoryIndex:
-    def __init__(self, revision: str):
-        started = time.perf_counter()
-        self.revision = revision
-        self.needs = {n.slug: n for n in Need.objects.all()}
-        self.need_names = {n.pk: n.name for n in self.needs.values()}
-        self.need_slugs = {n.pk: n.slug for n in self.needs.values()}
-        self.need_aliases: dict[str, int] = {}
-        for need in self.needs.values():
-            for alias in [need.slug, need.name, *need.synonym_list]:
-                self.need_aliases.setdefault(alias.strip().lower(), need.pk)
-        area_names = {
-            code: (Area(name=name, kind=kind).short_name)
-            for code, name, kind in Area.objects.values_list("code", "name", "kind")
-        }
-        published = Service.objects.filter(status=Service.Status.PUBLISHED)
+    """One revision's index, mapped read-only from its file."""
 
-        needs_of: dict[int, set[int]] = {}
-        for service_id, need_id in Service.needs.through.objects.filter(
-            service__status=Service.Status.PUBLISHED
-        ).values_list("service_id", "need_id"):
-            needs_of.setdefault(service_id, set()).add(need_id)
-        eligible_of: dict[int, list[str]] = {}
-        for service_id, code in Service.eligible_areas.through.objects.filter(
-            service__status=Service.Status.PUBLISHED
-        ).values_list("service_id", "area_id"):
-            eligible_of.setdefault(service_id, []).append(code)
-        served_rows = list(
-            Service.areas_served.through.objects.filter(
-                service__status=Service.Status.PUBLISHED
-            ).values_list("service_id", "area_id")
-        )
-
-        served_of: dict[int, list[str]] = {}
-        for service_id, code in served_rows:
-            served_of.setdefault(service_id, []).append(area_names.get(code, code))
-
-        criteria_cache: dict[tuple, int] = {}
-        self.criteria: list[Criteria] = []
-        criteria_keys: list[int] = []
-        free: list[bool] = []
-        self.entries: list[Entry] = []
-        position: dict[int, int] = {}
-        for row in published.order_by("id").values_list(
-            "id",
-            "name",
-            "organisation__name",
-            "description",
-            "capacity",
-            "in_person",
-            "by_phone",
-            "online",
-            "home_visit",
-            "eligible_if_lives",
-            "eligible_if_works",
-            "eligible_if_gp",
-            "min_age",
-            "max_age",
-            "only_for",
-            "last_reviewed",
-            "referral_route",
-            "phone",
-            "email",
-            "website",
-            "serves_nationally",
-            "is_free",
-            "eligibility_published",
-            "source__name",
-        ):
-            (sid, name, org, description, capacity, in_person, phone_mode, online, home_visit,
-             lives, works, gp, min_age, max_age, only_for, reviewed, route, phone, email,
-             website, national, is_free, areas_published, source_name) = row  # fmt: skip
-            areas = tuple(sorted(eligible_of.get(sid, ())))
-            via = frozenset(c for c, on in (("lives", lives), ("works", works), ("gp", gp)) if on)
-            # Who did not publish the eligibility matters only when it is not published.
-            unpublished_by = None if areas_published else (source_name or "")
-            key = (areas, via, min_age, max_age, tuple(only_for or ()), unpublished_by)
-            criteria_key = criteria_cache.get(key)
-            if criteria_key is None:
-                criteria_key = criteria_cache[key] = len(self.criteria)
-                self.criteria.append(
-                    Criteria(
-                        areas=tuple(AreaRef(code, area_names.get(code, code)) for code in areas),
-                        via=via,
-                        min_age=min_age,
-                        max_age=max_age,
-                        only_for=tuple(only_for or ()),
-                        areas_published=areas_published,
-                        source_name=unpublished_by or None,
-                    )
-                )
-            criteria_keys.append(criteria_key)
-            criteria = self.criteria[criteria_key]
-            modes = frozenset(
-                m
-                for m, on in (
-                    ("in_person", in_person),
-                    ("phone", phone_mode),
-                    ("online", online),
-                    ("home_visit", home_visit),
-                )
-                if on
+    def __init__(self, path: Path, manifest: dict):
+        self.path = path
+        self.revision = manifest["revision"]
+        self.build_seconds = manifest.get("build_seconds")
+        self.built_at = float(manifest.get("built_at", 0))
+        with open(path, "rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self.inode = os.fstat(handle.fileno()).st_ino
+        buffer = self._map
+        if buffer[:8] != MAGIC:
+            raise IndexFileError(f"{path.name}: not an index file")
+        header_size = int.from_bytes(buffer[8:16], "little")
+        meta = json.loads(bytes(buffer[16 : 16 + header_size]))
+        for name, (dtype, count, offset) in meta["arrays"].items():
+            array = np.frombuffer(buffer, dtype=np.dtype(dtype), count=count, offset=offset)
+            setattr(self, name, array)
+        self.size = int(meta["size"])
+        self.need_names = {need_id: name for need_id, _, name, _ in meta["needs"]}
+        self.need_slugs = {need_id: slug for need_id, slug, _, _ in meta["needs"]}
+        self.need_aliases = {}
+        for need_id, _, _, aliases in meta["needs"]:
+            for alias in aliases:
+                self.need_aliases.setdefault(alias, need_id)
+        self.criteria = [
+            Criteria(
+                areas=tuple(AreaRef(code, name) for code, name in c["areas"]),
+                via=frozenset(c["via"]),
+                min_age=c["min_age"],
+                max_age=c["max_age"],
+                only_for=tuple(c["only_for"]),
+                areas_published=c["published"],
+                source_name=c["source"],
             )
-            position[sid] = len(self.entries)
-            free.append(bool(is_free))
-            self.entries.append(
-                Entry(
-                    id=sid,
-                    name=name,
-                    organisation=org,
-                    description=description,
-                    capacity=capacity,
-                    delivery_modes=modes,
-                    criteria=criteria,
-                    need_ids=frozenset(needs_of.get(sid, ())),
-                    reviewed=reviewed.toordinal() if reviewed else 0,
-                    last_reviewed=reviewed,
-                    referral_route=route,
-                    phone=phone,
-                    email=email,
-                    website=website,
-                    serves_nationally=national,
-                    areas_served=tuple(sorted(served_of.get(sid, ()))),
-                )
-            )
-        n = len(self.entries)
-        self.size = n
-        # Column arrays, so that filtering and ranking candidates is vectorised.
-        self.ids = np.array([e.id for e in self.entries], dtype=np.int64)
-        self.closed = np.array([e.capacity == CAPACITY_CLOSED for e in self.entries], dtype=bool)
-        self.reviewed = np.array([e.reviewed for e in self.entries], dtype=np.int64)
-        self.criteria_key = np.array(criteria_keys, dtype=np.int64)
-        self.mode_bits = np.array(
-            [sum(MODE_BITS[m] for m in e.delivery_modes) for e in self.entries], dtype=np.int64
-        )
-        # Free means recorded as free: a cost not known is not free.
-        self.free = np.array(free, dtype=bool)
-        # The weekdays each service opens on, a bit a day (directory.listing.day_bit); a
-        # by-appointment schedule opens on no day.
-        self.open_days = np.zeros(n, dtype=np.uint8)
-        opening = np.array(
-            Schedule.objects.filter(service__status=Service.Status.PUBLISHED, by_appointment=False)
-            .order_by()
-            .values_list("service_id", "weekday"),
-            dtype=np.int64,
-        ).reshape(-1, 2)
-        if n and len(opening):
-            at = np.minimum(np.searchsorted(self.ids, opening[:, 0]), n - 1)
-            known = self.ids[at] == opening[:, 0]  # published when the services were read
-            bits = np.array([0, *(day_bit(day) for day in range(1, 8))], dtype=np.uint8)
-            np.bitwise_or.at(self.open_days, at[known], bits[opening[known, 1]])
-        self.national = np.array(
-            [i for i, e in enumerate(self.entries) if e.serves_nationally], dtype=np.int64
-        )
-        self.need_postings = _postings(
-            (position[sid], need)
-            for sid, needs in needs_of.items()
-            if sid in position
-            for need in needs
-        )
-        self.area_postings = _postings(
-            (position[sid], code) for sid, code in served_rows if sid in position
-        )
-        # Services whose eligibility names an area, wherever they say they serve: a service
-        # serving Merton but open to Sutton residents must reach a Sutton resident's search.
-        self.eligible_postings = _postings(
-            (position[sid], code)
-            for sid, codes in eligible_of.items()
-            if sid in position
-            for code in codes
+            for c in meta["criteria"]
+        ]
+        self.need_postings = Postings(meta["need_keys"], self.need_offsets, self.need_values)
+        self.area_postings = Postings(meta["area_keys"], self.area_offsets, self.area_values)
+        self.eligible_postings = Postings(
+            meta["eligible_keys"], self.eligible_offsets, self.eligible_values
         )
 
-        # Locations, grouped by service position (for distances) ...
-        rows = sorted(
-            (position[sid], lat, lon, address, postcode)
-            for sid, lat, lon, address, postcode in Location.objects.filter(
-                service__status=Service.Status.PUBLISHED, latitude__isnull=False
-            ).values_list("service_id", "latitude", "longitude", "address", "postcode")
-            if sid in position
-        )
-        self.loc_service = np.array([r[0] for r in rows], dtype=np.int64)
-        self.loc_lat = np.array([r[1] for r in rows], dtype=np.float64)
-        self.loc_lon = np.array([r[2] for r in rows], dtype=np.float64)
-        self.loc_address = [(r[3], r[4]) for r in rows]
-        counts = np.bincount(self.loc_service, minlength=n) if rows else np.zeros(n, np.int64)
-        self.loc_count = counts
-        self.loc_start = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n else counts
-        # ... and sorted by latitude (for the box search around a patient).
-        self.lat_order = np.argsort(self.loc_lat, kind="stable")
-        self.lat_sorted = self.loc_lat[self.lat_order]
-        self.build_seconds = time.perf_counter() - started
-        log.info(
-            "directory index built: %s services, %s locations, revision %s, %.2f s",
-            n,
-            len(rows),
-            revision,
-            self.build_seconds,
-        )
+    def __len__(self) -> int:
+        return self.size
+
+    def __repr__(self) -> str:
+        return f"<DirectoryIndex {self.revision} {self.size} services {self.path.name}>"
 
     def positions_near(self, lat: float, lon: float, box) -> np.ndarray:
-        """Service positions with a location inside the (min_lat, max_lat, min_lon, max_lon) box."""
+        """Location rows inside the (min_lat, max_lat, min_lon, max_lon) box."""
         min_lat, max_lat, min_lon, max_lon = box
         lo, hi = np.searchsorted(self.lat_sorted, [min_lat, max_lat], side="left")
         rows = self.lat_order[lo:hi]
         lons = self.loc_lon[rows]
-        rows = rows[(lons >= min_lon) & (lons <= max_lon)]
-        return self.loc_service[rows]
+        return rows[(lons >= min_lon) & (lons <= max_lon)]
+
+    def position_of(self, service_id: int) -> int | None:
+        at = int(np.searchsorted(self.ids, service_id))
+        return at if at < self.size and int(self.ids[at]) == service_id else None
 
 
-def _postings(pairs) -> dict:
-    grouped: dict = {}
-    for pos, key in pairs:
-        grouped.setdefault(key, []).append(pos)
-    return {key: np.unique(np.array(values, dtype=np.int64)) for key, values in grouped.items()}
+class IndexFileError(ValueError):
+    """An index file that is missing, half-written or does not match its manifest."""
 
+
+# Building ------------------------------------------------------------------------------------
+
+
+def _raw(queryset) -> list[tuple]:
+    """The queryset's rows as the database driver gives them, without Django's per-value
+    converters (booleans may be 0/1, dates and JSON text on SQLite): a third of the time."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _csr(positions: np.ndarray, keys: np.ndarray, key_count: int):
+    """Posting lists as offsets and values: unique positions per key, sorted."""
+    if len(positions):
+        stride = int(positions.max()) + 1
+        pairs = np.sort(keys.astype(np.int64) * stride + positions.astype(np.int64))
+        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # unique, sorted
+        keys, positions = pairs // stride, pairs % stride
+    counts = np.bincount(keys, minlength=key_count) if len(keys) else np.zeros(key_count, int)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return offsets, positions.astype(np.int32)
+
+
+def _positions(ids: np.ndarray, service_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index positions of these service ids, and which of them are in the index."""
+    if not len(ids) or not len(service_ids):
+        return np.zeros(len(service_ids), np.int64), np.zeros(len(service_ids), bool)
+    at = np.minimum(np.searchsorted(ids, service_ids), len(ids) - 1)
+    return at, ids[at] == service_ids
+
+
+def _area_pairs(through, ids):
+    rows = _raw(through.objects.order_by().values_list("service_id", "area_id"))
+    codes = sorted({code for _, code in rows})
+    number = {code: i for i, code in enumerate(codes)}
+    sids = np.fromiter((sid for sid, _ in rows), np.int64, len(rows))
+    keys = np.fromiter((number[code] for _, code in rows), np.int64, len(rows))
+    at, known = _positions(ids, sids)
+    return rows, codes, at[known], keys[known]
+
+
+def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
+    """Read the published directory in a few bulk queries: (revision, meta, arrays).
+
+    On PostgreSQL in one transaction (a consistent snapshot that blocks no writer). On SQLite
+    each query is its own read, since a read transaction held for the whole build would hold
+    writers back: a change made during the build then moves the revision again, and the next
+    build picks it up."""
+    snapshot = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+    with snapshot:
+        revision = DirectoryRevision.current()
+        needs = [
+            [
+                need.pk,
+                need.slug,
+                need.name,
+                [a.strip().lower() for a in [need.slug, need.name, *need.synonym_list]],
+            ]
+            for need in Need.objects.order_by("pk")
+        ]
+        area_names = {
+            code: Area(name=name, kind=kind).short_name
+            for code, name, kind in Area.objects.values_list("code", "name", "kind")
+        }
+        rows = _raw(
+            Service.objects.filter(status=Service.Status.PUBLISHED)
+            .order_by("id")
+            .values_list(
+                "id", "capacity", "in_person", "by_phone", "online", "home_visit",
+                "eligible_if_lives", "eligible_if_works", "eligible_if_gp", "min_age", "max_age",
+                "only_for", "last_reviewed", "serves_nationally", "is_free",
+                "eligibility_published", "source__name",
+            )
+        )  # fmt: skip
+        n = len(rows)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 17
+        del rows
+        (sids, capacities, in_person, phone, online, home_visit, lives, works, gp, min_ages,
+         max_ages, only_fors, reviewed_on, nationally, is_free, published, sources,
+         ) = columns  # fmt: skip
+        ids = np.array(sids, np.int64)
+        eligible_rows, eligible_codes, eligible_at, eligible_keys = _area_pairs(
+            Service.eligible_areas.through, ids
+        )
+        eligible_of: dict[int, list[str]] = {}
+        for sid, code in eligible_rows:
+            eligible_of.setdefault(sid, []).append(code)
+        del eligible_rows
+        capacity_number = {c: i for i, c in enumerate(CAPACITIES)}
+        capacity = np.array([capacity_number.get(c, 0) for c in capacities], np.uint8)
+
+        def flag(values):  # booleans, 0/1 or None (not known: false)
+            return np.array([bool(v) for v in values], dtype=bool)
+
+        mode_bits = (
+            flag(in_person) * 1 | flag(phone) * 2 | flag(online) * 4 | flag(home_visit) * 8
+        ).astype(np.uint8)
+        reviewed = np.array([_ordinal(v) for v in reviewed_on], np.int32)
+        # Free means recorded as free: a cost not known is not free.
+        free = flag(is_free)
+        national = flag(nationally)
+
+        # Services share few distinct criteria: intern them, first by the raw values (one
+        # dict look-up a service), then by what they mean.
+        criteria_cache: dict[tuple, int] = {}
+        meaning_cache: dict[tuple, int] = {}
+        criteria: list[dict] = []
+        criteria_key = np.zeros(n, np.int32)
+        no_areas: tuple = ()
+        raw_keys = zip(
+            (tuple(sorted(eligible_of[sid])) if sid in eligible_of else no_areas for sid in sids),
+            lives, works, gp, min_ages, max_ages,
+            (v if isinstance(v, str | None) else json.dumps(v) for v in only_fors),
+            published, sources,
+            strict=True,
+        )  # fmt: skip
+        for i, raw in enumerate(raw_keys):
+            number = criteria_cache.get(raw)
+            if number is None:
+                areas, live, work, gp_, min_age, max_age, groups, public, source = raw
+                via = tuple(c for c, on in (("lives", live), ("works", work), ("gp", gp_)) if on)
+                groups = tuple((json.loads(groups) if groups else None) or ())
+                # Who did not publish the eligibility matters only when it is not published.
+                unpublished_by = None if public else (source or "")
+                meaning = (areas, via, min_age, max_age, groups, unpublished_by)
+                number = meaning_cache.get(meaning)
+                if number is None:
+                    number = meaning_cache[meaning] = len(criteria)
+                    criteria.append(
+                        {
+                            "areas": [[code, area_names.get(code, code)] for code in areas],
+                            "via": list(via),
+                            "min_age": min_age,
+                            "max_age": max_age,
+                            "only_for": list(groups),
+                            "published": bool(public),
+                            "source": unpublished_by or None,
+                        }
+                    )
+                criteria_cache[raw] = number
+            criteria_key[i] = number
+        del columns, sids, eligible_of, criteria_cache, meaning_cache
+
+        need_rows = np.array(
+            _raw(Service.needs.through.objects.order_by().values_list("service_id", "need_id")),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        need_ids = sorted({need[0] for need in needs})
+        need_number = np.searchsorted(np.array(need_ids, np.int64), need_rows[:, 1])
+        at, known = _positions(ids, need_rows[:, 0])
+        known &= need_number < len(need_ids)
+        need_offsets, need_values = _csr(at[known], need_number[known], len(need_ids))
+        del need_rows
+
+        _, served_codes, served_at, served_keys = _area_pairs(Service.areas_served.through, ids)
+        area_offsets, area_values = _csr(served_at, served_keys, len(served_codes))
+        eligible_offsets, eligible_values = _csr(eligible_at, eligible_keys, len(eligible_codes))
+
+        # The weekdays each service opens on, a bit a day (directory.listing.day_bit); a
+        # by-appointment schedule opens on no day.
+        open_days = np.zeros(n, dtype=np.uint8)
+        opening = np.array(
+            _raw(
+                Schedule.objects.filter(by_appointment=False)
+                .order_by()
+                .values_list("service_id", "weekday")
+            ),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        at, known = _positions(ids, opening[:, 0])
+        bits = np.array([0, *(day_bit(day) for day in range(1, 8))], dtype=np.uint8)
+        np.bitwise_or.at(open_days, at[known], bits[opening[known, 1]])
+
+        # Locations, grouped by service position (for distances) ...
+        located = _raw(
+            Location.objects.filter(latitude__isnull=False)
+            .order_by()
+            .values_list("id", "service_id", "latitude", "longitude")
+        )
+    loc_ids = np.fromiter((r[0] for r in located), np.int64, len(located))
+    loc_sids = np.fromiter((r[1] for r in located), np.int64, len(located))
+    loc_coords = np.array([(r[2], r[3]) for r in located], dtype=np.float64).reshape(-1, 2)
+    del located
+    at, known = _positions(ids, loc_sids)
+    order = np.lexsort((loc_ids[known], at[known]))
+    loc_service = at[known][order].astype(np.int32)
+    loc_id = loc_ids[known][order]
+    loc_lat = loc_coords[known, 0][order]
+    loc_lon = loc_coords[known, 1][order]
+    loc_count = np.bincount(loc_service, minlength=n).astype(np.int32)
+    loc_start = (np.cumsum(loc_count) - loc_count).astype(np.int64)
+    # ... and sorted by latitude (for the box search around a patient).
+    lat_order = np.argsort(loc_lat, kind="stable").astype(np.int32)
+    arrays = {
+        "ids": ids,
+        "capacity": capacity,
+        "closed": capacity == CAPACITIES.index(CAPACITY_CLOSED),
+        "reviewed": reviewed,
+        "criteria_key": criteria_key,
+        "mode_bits": mode_bits,
+        "free": free,
+        "open_days": open_days,
+        "national": np.flatnonzero(national).astype(np.int32),
+        "need_offsets": need_offsets,
+        "need_values": need_values,
+        "area_offsets": area_offsets,
+        "area_values": area_values,
+        "eligible_offsets": eligible_offsets,
+        "eligible_values": eligible_values,
+        "loc_service": loc_service,
+        "loc_id": loc_id,
+        "loc_lat": loc_lat,
+        "loc_lon": loc_lon,
+        "loc_count": loc_count,
+        "loc_start": loc_start,
+        "lat_order": lat_order,
+        "lat_sorted": loc_lat[lat_order],
+    }
+    meta = {
+        "revision": revision,
+        "size": n,
+        "needs": needs,
+        "criteria": criteria,
+        "need_keys": need_ids,
+        "area_keys": served_codes,
+        "eligible_keys": eligible_codes,
+    }
+    return revision, meta, arrays
+
+
+def _ordinal(value) -> int:
+    """A date's ordinal, 0 for none; SQLite's driver gives the date as ISO text."""
+    if not value:
+        return 0
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.toordinal()
+
+
+def _encode(meta: dict, arrays: dict[str, np.ndarray]) -> list[bytes]:
+    """The file's bytes: magic, header length, JSON header, then each array 64-byte aligned."""
+    placed, offset = {}, 0
+    for name, array in arrays.items():
+        placed[name] = (offset, array)
+        offset += -(-array.nbytes // ALIGN) * ALIGN
+    layout = {}
+    header = b""
+    for _ in range(3):  # the header's length moves the arrays' offsets: settle it
+        start = -(-(16 + len(header)) // ALIGN) * ALIGN
+        layout = {
+            name: [array.dtype.str, int(array.size), start + at]
+            for name, (at, array) in placed.items()
+        }
+        header = json.dumps({**meta, "arrays": layout}, separators=(",", ":")).encode()
+    start = -(-(16 + len(header)) // ALIGN) * ALIGN
+    parts = [MAGIC, len(header).to_bytes(8, "little"), header, b"\0" * (start - 16 - len(header))]
+    for _name, (_at, array) in placed.items():
+        data = np.ascontiguousarray(array).tobytes()
+        parts.append(data)
+        parts.append(b"\0" * (-(-len(data) // ALIGN) * ALIGN - len(data)))
+    return parts
+
+
+# The store: files on disk, the lock, which file is complete ---------------------------------
+
+
+def _safe(revision: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "_", revision) or "none"
+
+
+class IndexStore:
+    """The folder of index files for one database."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def data_path(self, revision: str) -> Path:
+        return self.folder / f"index-{_safe(revision)}.bin"
+
+    def manifest_path(self, revision: str) -> Path:
+        return self.folder / f"index-{_safe(revision)}.json"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / "build.lock"
+
+    def _ensure(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def read_manifest(self, path: Path) -> dict | None:
+        try:
+            manifest = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        return manifest if isinstance(manifest, dict) and "revision" in manifest else None
+
+    def verify(self, manifest: dict) -> Path:
+        """The data file if its size and SHA-256 match the manifest; else IndexFileError."""
+        path = self.folder / str(manifest.get("file", ""))
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise IndexFileError(f"{path.name}: missing") from exc
+        if stat.st_size != manifest.get("bytes"):
+            raise IndexFileError(
+                f"{path.name}: {stat.st_size} bytes, manifest says {manifest.get('bytes')}"
+            )
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 22):
+                digest.update(chunk)
+        if digest.hexdigest() != manifest.get("sha256"):
+            raise IndexFileError(f"{path.name}: checksum does not match its manifest")
+        return path
+
+    def open(self, revision: str) -> DirectoryIndex | None:
+        """This revision's index if a complete, intact file is on disk."""
+        manifest = self.read_manifest(self.manifest_path(revision))
+        if manifest is None or manifest["revision"] != revision:
+            return None
+        return self._open(manifest)
+
+    def _open(self, manifest: dict) -> DirectoryIndex | None:
+        try:
+            return DirectoryIndex(self.verify(manifest), manifest)
+        except (IndexFileError, OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("directory index file ignored (it will be rebuilt): %s", exc)
+            return None
+
+    def open_newest(self, newer_than: float = 0.0) -> DirectoryIndex | None:
+        """The newest complete file on disk, whatever its revision, if built after newer_than:
+        while the revision moves faster than builds finish, processes still move on."""
+        if not self.folder.is_dir():
+            return None
+        manifests = []
+        for path in self.folder.glob("index-*.json"):
+            manifest = self.read_manifest(path)
+            if manifest is not None and float(manifest.get("built_at", 0)) > newer_than:
+                manifests.append(manifest)
+        for manifest in sorted(manifests, key=lambda m: m.get("built_at", 0), reverse=True):
+            index = self._open(manifest)
+            if index is not None:
+                return index
+        return None
+
+    def try_lock(self, blocking: bool = False):
+        """The build lock's file descriptor, or None when another builder holds it."""
+        self._ensure()
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return fd
+
+    @staticmethod
+    def unlock(fd) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    def build(self) -> str:
+        """Build the directory as it is now into its file (call with the lock held)."""
+        started = time.perf_counter()
+        revision, meta, arrays = build_columns()
+        manifest = self.read_manifest(self.manifest_path(revision))
+        if manifest is not None and manifest["revision"] == revision:
+            try:
+                self.verify(manifest)
+                return revision  # another process built it while we read
+            except IndexFileError:
+                pass
+        parts = _encode(meta, arrays)
+        del arrays
+        digest = hashlib.sha256()
+        size = 0
+        data_path = self.data_path(revision)
+        temporary = data_path.with_name(f".{data_path.name}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as handle:
+            for part in parts:
+                handle.write(part)
+                digest.update(part)
+                size += len(part)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, data_path)
+        seconds = round(time.perf_counter() - started, 3)
+        manifest = {
+            "revision": revision,
+            "file": data_path.name,
+            "bytes": size,
+            "sha256": digest.hexdigest(),
+            "services": meta["size"],
+            "built_at": time.time(),
+            "build_seconds": seconds,
+        }
+        manifest_path = self.manifest_path(revision)
+        temporary = manifest_path.with_name(f".{manifest_path.name}.{os.getpid()}.tmp")
+        with open(temporary, "w") as handle:
+            json.dump(manifest, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, manifest_path)
+        directory_fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(directory_fd)
+        finally:
+            os.close(directory_fd)
+        self.prune(keep=revision)
+        log.info(
+            "directory index built: %s services, %s distinct criteria, revision %s, %.2f s, "
+            "%.1f MiB",
+            meta["size"], len(meta["criteria"]), revision, seconds, size / 2**20,
+        )  # fmt: skip
+        return revision
+
+    def prune(self, keep: str) -> None:
+        """Remove all but the newest few files (a process still mapping one keeps its pages)."""
+        manifests = []
+        for path in self.folder.glob("index-*.json"):
+            manifest = self.read_manifest(path)
+            if manifest is not None:
+                manifests.append((manifest.get("built_at", 0), path, manifest))
+        manifests.sort(key=lambda m: m[0], reverse=True)
+        for _, path, manifest in manifests[KEEP_FILES:]:
+            if manifest["revision"] == keep:
+                continue
+            path.unlink(missing_ok=True)
+            (self.folder / str(manifest.get("file", ""))).unlink(missing_ok=True)
+        for stale in self.folder.glob(".index-*.tmp"):
+            try:
+                if time.time() - stale.stat().st_mtime > 3600:
+                    stale.unlink()
+            except OSError:
+                pass
+
+
+def store() -> IndexStore:
+    """The index folder of this database: INDEX_DIR/<a digest of the database's identity>, so
+    that two databases on one host (clones, test runs) never share a file."""
+    db = connection.settings_dict
+    identity = f"{db['ENGINE']}|{db.get('HOST') or ''}|{db.get('PORT') or ''}|{db['NAME']}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return IndexStore(Path(settings.INDEX_DIR) / digest)
+
+
+# The process's current index -----------------------------------------------------------------
 
 _lock = threading.Lock()
 _current: DirectoryIndex | None = None
+_builder: threading.Thread | None = None
+
+
+def _install(index: DirectoryIndex) -> DirectoryIndex:
+    global _current
+    with _lock:
+        _current = index
+    return index
+
+
+def _build_in_background(where: IndexStore) -> threading.Thread | None:
+    """Start a build if no other process (or thread) is building: in a child process
+    (INDEX_BUILD "process": its memory goes when it exits) or in a thread ("thread"). A
+    thread of this process holds the lock and waits for the child, which inherits it."""
+    global _builder
+    fd = where.try_lock()
+    if fd is None:
+        return None
+    how = settings.INDEX_BUILD
+
+    def run():
+        try:
+            if how == "process":
+                done = subprocess.run(  # noqa: S603
+                    [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "build_index",
+                     "--lock-held", str(fd)],
+                    pass_fds=(fd,), cwd=settings.BASE_DIR, check=False,
+                )  # fmt: skip
+                if done.returncode:
+                    log.error("directory index build failed (exit status %s)", done.returncode)
+            else:
+                where.build()
+        except Exception:
+            log.exception("directory index build failed")
+        finally:
+            where.unlock(fd)
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="directory-index-build", daemon=True)
+    _builder = thread
+    thread.start()
+    return thread
+
+
+def wait_for_build(timeout: float | None = None) -> None:
+    """Wait for this process's background build, if one is running (for tests and tools)."""
+    thread = _builder
+    if thread is not None:
+        thread.join(timeout)
 
 
 def current_index() -> DirectoryIndex:
-    """Return the index for the directory as it is now, rebuilding it if it has changed."""
-    global _current
+    """The index to answer from now: this revision's if its file is complete, else the one
+    this process has (or the newest on disk) while one process builds the new one."""
     revision = DirectoryRevision.current()
     index = _current
     if index is not None and index.revision == revision:
         return index
-    with _lock:
-        if _current is None or _current.revision != revision:
-            _current = DirectoryIndex(revision)
-        return _current
+    where = store()
+    fresh = where.open(revision)
+    if fresh is not None:
+        return _install(fresh)
+    # Meanwhile: the newest complete file on disk if newer than the one this process has.
+    newer = where.open_newest(newer_than=index.built_at if index is not None else 0.0)
+    serving = newer if newer is not None else index
+    if serving is not None:
+        if settings.INDEX_BUILD != "inline":
+            _build_in_background(where)
+        else:
+            fd = where.try_lock()
+            if fd is not None:
+                try:
+                    built = where.build()
+                finally:
+                    where.unlock(fd)
+                fresh = where.open(built)
+                if fresh is not None:
+                    return _install(fresh)
+        if serving is not index:
+            _install(serving)
+        return serving
+    # Nothing complete on disk at all (a fresh host): build now, or wait for whoever is.
+    fd = where.try_lock(blocking=True)
+    try:
+        fresh = where.open(revision)
+        if fresh is None:
+            fresh = where.open(where.build())
+    finally:
+        where.unlock(fd)
+    if fresh is None:
+        raise IndexFileError("the directory index was built but cannot be read back")
+    return _install(fresh)
+
+
+def forget_current() -> None:
+    """Drop this process's index, as if freshly started (the files stay)."""
+    _install(None)  # type: ignore[arg-type]
+
+
+def last_reviewed(index: DirectoryIndex, position: int) -> dt.date | None:
+    ordinal = int(index.reviewed[position])
+    return dt.date.fromordinal(ordinal) if ordinal else None

@@ -15,16 +15,36 @@ the candidates before any of this, so a need that only filtered-out services cov
 `services_open_to_residents` is the same rule for a whole borough, for the gap report.
 """
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from pyproj import Geod
 
-from directory.geometry import bounding_box, geodesic_km, haversine_km
+from directory.geometry import bounding_box
 from directory.listing import WEEKDAY_SLUGS, day_bit, parse_weekday
-from directory.models import DELIVERY_MODE_FIELDS, Area, GPPractice, PatientGroup
+from directory.models import (
+    DELIVERY_MODE_FIELDS,
+    Area,
+    GPPractice,
+    Location,
+    Need,
+    PatientGroup,
+    Service,
+)
 from directory.postcodes import PostcodeError, lookup_postcode
-from eligibility.engine import SEVERITY, Decision, Patient, Place, Reason, Verdict, decide
-from signposting.index import CAPACITY_CLOSED, MODE_BITS, DirectoryIndex, Entry, current_index
+from eligibility.engine import (
+    SEVERITY,
+    Criteria,
+    Decision,
+    Patient,
+    Place,
+    Reason,
+    Verdict,
+    decide,
+)
+from signposting.index import CAPACITIES, CAPACITY_CLOSED, MODE_BITS, DirectoryIndex, current_index
 
 NEARBY_KM = 10.0
 MAX_DISTANCE_KM = 200.0
@@ -39,6 +59,41 @@ OPEN_ON_HELP = (
     "only, or whose days are not given, are left out."
 )
 FREE_ONLY_HELP = "Only services recorded as free. Services whose cost is not known are left out."
+
+
+GEOD = Geod(ellps="WGS84")
+
+
+def geodesic_distances_km(lat: float, lon: float, lats, lons) -> np.ndarray:
+    """WGS84 geodesic distances from one point to many, in km: pyproj's Geod, vectorised (the
+    same Karney algorithm as geopy's geodesic, which stays the oracle in the tests)."""
+    lats = np.asarray(lats, dtype=np.float64)
+    lons = np.asarray(lons, dtype=np.float64)
+    if not len(lats):
+        return np.zeros(0)
+    _, _, metres = GEOD.inv(np.full(len(lons), lon), np.full(len(lats), lat), lons, lats)
+    return np.asarray(metres) / 1000.0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a result shows of one published service: flags from the index, display fields
+    read from the database for the returned rows only."""
+
+    id: int
+    name: str
+    organisation: str
+    description: str
+    capacity: str
+    delivery_modes: frozenset[str]
+    criteria: Criteria
+    last_reviewed: dt.date | None
+    referral_route: str
+    phone: str
+    email: str
+    website: str
+    serves_nationally: bool
+    areas_served: tuple[str, ...] = ()  # short names, for the reasons matching gives
 
 
 class MatchError(ValueError):
@@ -134,6 +189,7 @@ class MatchResult:
     unmet_need_ids: list[int] = field(default_factory=list)
     need_slugs: dict[int, str] = field(default_factory=dict)
     need_names: dict[int, str] = field(default_factory=dict)
+    revision: str = ""  # the directory revision of the index that answered
 
 
 def _place(area: Area | None) -> Place | None:
@@ -143,8 +199,21 @@ def _place(area: Area | None) -> Place | None:
     return Place(area.code, area.name, icb.code if icb else None, icb.short_name if icb else None)
 
 
-def resolve_patient(query: MatchQuery, index: DirectoryIndex) -> ResolvedPatient:
-    """Turn what the user typed into engine facts, collecting every problem by field."""
+def need_aliases() -> dict[str, int]:
+    """Every need's slug, name and synonyms (lower case) to its id, read from the database:
+    for writes, which never go through the index."""
+    aliases: dict[str, int] = {}
+    for need in Need.objects.order_by("pk"):
+        for alias in [need.slug, need.name, *need.synonym_list]:
+            aliases.setdefault(alias.strip().lower(), need.pk)
+    return aliases
+
+
+def resolve_patient(query: MatchQuery, index: DirectoryIndex | None = None) -> ResolvedPatient:
+    """Turn what the user typed into engine facts, collecting every problem by field.
+
+    The needs are read from the index when one is given (a search), else from the database
+    (recording a referral, a write, never touches the index)."""
     errors: dict[str, list[str]] = {}
 
     def err(name, message):
@@ -183,7 +252,7 @@ def resolve_patient(query: MatchQuery, index: DirectoryIndex) -> ResolvedPatient
             err("gp_area", "give the GP's borough (a local authority code), not an ICB")
 
     need_ids: list[int] = []
-    aliases = index.need_aliases
+    aliases: Mapping[str, int] = index.need_aliases if index is not None else need_aliases()
     if not query.needs:
         err("needs", "give at least one need")
     elif len(query.needs) > MAX_NEEDS:
@@ -239,6 +308,19 @@ def resolve_patient(query: MatchQuery, index: DirectoryIndex) -> ResolvedPatient
     )
 
 
+def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Which values are in the sorted array (numpy's isin hashes: slower here)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
+
+
+def _distinct(keys: np.ndarray, count: int) -> list[int]:
+    """The distinct criteria keys among these, in order."""
+    return np.flatnonzero(np.bincount(keys, minlength=count)).tolist()
+
+
 def _union(postings: dict, keys, size: int) -> np.ndarray:
     mask = np.zeros(size, dtype=bool)
     for key in keys:
@@ -281,7 +363,7 @@ def services_open_to_residents(
     place = _place(borough)
     resident = Patient(home=place, gp=place)
     admits = np.zeros(len(index.criteria), dtype=bool)
-    for key in np.unique(index.criteria_key[candidates]).tolist():
+    for key in _distinct(index.criteria_key[candidates], len(index.criteria)):
         admits[key] = _area_verdict(decide(index.criteria[key], resident)) == Verdict.ELIGIBLE
     return candidates[admits[index.criteria_key[candidates]]]
 
@@ -329,7 +411,11 @@ def match(query: MatchQuery) -> MatchResult:
     if has_home_point:
         radius = query.max_distance_km or NEARBY_KM
         box = bounding_box(resolved.latitude, resolved.longitude, radius)
-        reach[index.positions_near(resolved.latitude, resolved.longitude, box)] = True
+        rows = index.positions_near(resolved.latitude, resolved.longitude, box)
+        near = geodesic_distances_km(
+            resolved.latitude, resolved.longitude, index.loc_lat[rows], index.loc_lon[rows]
+        )
+        reach[index.loc_service[rows[near <= radius]]] = True
     candidates = np.flatnonzero((covered > 0) & reach)
 
     if query.delivery_modes:
@@ -348,10 +434,10 @@ def match(query: MatchQuery) -> MatchResult:
         keep = np.isnan(distances) | (distances <= query.max_distance_km)
         candidates, distances = candidates[keep], distances[keep]
 
-    # Services share criteria objects in the index: decide each distinct one once.
+    # Services share criteria in the index: decide each distinct one once.
     keys = index.criteria_key[candidates]
     decisions: dict[int, Decision] = {}
-    for key in np.unique(keys).tolist():
+    for key in _distinct(keys, len(index.criteria)):
         decisions[key] = decide(index.criteria[key], resolved.patient)
     severity_of = np.zeros(len(index.criteria), dtype=np.int64)
     area_ok_of = np.zeros(len(index.criteria), dtype=bool)
@@ -364,11 +450,12 @@ def match(query: MatchQuery) -> MatchResult:
     elsewhere = ~listed[candidates] & area_ok_of[keys]
     severity = severity_of[keys]
     severity = np.where(closed | elsewhere, np.maximum(severity, SEVERITY[Verdict.CHECK]), severity)
+    # The distance shown (to 10 m) is the one ranked on, so equal figures tie.
     rounded = np.where(np.isnan(distances), np.inf, np.round(distances, 2))
     order = np.lexsort(
         (
             index.ids[candidates],
-            -index.reviewed[candidates],
+            -index.reviewed[candidates].astype(np.int64),
             rounded,
             -covered[candidates],
             closed,
@@ -382,27 +469,23 @@ def match(query: MatchQuery) -> MatchResult:
         need_id
         for need_id in resolved.need_ids
         if need_id in index.need_postings
-        and np.isin(candidates[usable], index.need_postings[need_id]).any()
+        and _in_sorted(candidates[usable], index.need_postings[need_id]).any()
     ]
-    requested = set(resolved.need_ids)
+    shown = order[: query.limit]
+    entries = _entries(index, candidates[shown], elsewhere[shown])
+    addresses = _addresses(index, resolved, [int(candidates[i]) for i in shown.tolist()])
     results = []
-    for i in order[: query.limit].tolist():
+    for i in shown.tolist():
         position = int(candidates[i])
-        entry = index.entries[position]
-        distance = None if np.isnan(distances[i]) else float(distances[i])
+        entry = entries.get(position)
+        if entry is None:  # deleted since the index was built: nothing to show
+            continue
         decision = _listing_decision(
             decisions[int(keys[i])], entry, bool(elsewhere[i]), resolved.home_area
         )
-        results.append(
-            _present(
-                index,
-                resolved,
-                position,
-                decision,
-                sorted(requested & entry.need_ids),
-                distance,
-            )
-        )
+        matched = [n for n in resolved.need_ids if _covers(index, n, position)]
+        distance = None if np.isnan(distances[i]) else round(float(distances[i]), 2)
+        results.append(Match(entry, decision, matched, distance, addresses.get(position)))
     return MatchResult(
         patient=resolved,
         results=results,
@@ -410,12 +493,67 @@ def match(query: MatchQuery) -> MatchResult:
         unmet_need_ids=[n for n in resolved.need_ids if n not in met],
         need_slugs=index.need_slugs,
         need_names=index.need_names,
+        revision=index.revision,
     )
 
 
+def _covers(index: DirectoryIndex, need_id: int, position: int) -> bool:
+    positions = index.need_postings.get(need_id)
+    if positions is None or not len(positions):
+        return False
+    at = int(np.searchsorted(positions, position))
+    return at < len(positions) and int(positions[at]) == position
+
+
+def _entries(index: DirectoryIndex, positions: np.ndarray, elsewhere: np.ndarray) -> dict:
+    """The returned rows' entries: flags from the index, display fields from the database (one
+    query, and one more for the areas served of services found only because they are near)."""
+    ids = [int(i) for i in index.ids[positions]]
+    rows = {
+        row[0]: row
+        for row in Service.objects.filter(pk__in=ids).values_list(
+            "id", "name", "organisation__name", "description", "referral_route", "phone",
+            "email", "website",
+        )
+    }  # fmt: skip
+    served: dict[int, list[str]] = {}
+    near_only = [ids[i] for i in np.flatnonzero(elsewhere).tolist()]
+    if near_only:
+        for service_id, name, kind in Service.areas_served.through.objects.filter(
+            service_id__in=near_only
+        ).values_list("service_id", "area__name", "area__kind"):
+            served.setdefault(service_id, []).append(Area(name=name, kind=kind).short_name)
+    national = set(positions[_in_sorted(positions, index.national)].tolist())
+    entries = {}
+    for position, service_id in zip(positions.tolist(), ids, strict=True):
+        row = rows.get(service_id)
+        if row is None:
+            continue
+        _, name, organisation, description, route, phone, email, website = row
+        bits = int(index.mode_bits[position])
+        ordinal = int(index.reviewed[position])
+        entries[position] = Entry(
+            id=service_id,
+            name=name,
+            organisation=organisation,
+            description=description,
+            capacity=CAPACITIES[int(index.capacity[position])],
+            delivery_modes=frozenset(m for m, bit in MODE_BITS.items() if bits & bit),
+            criteria=index.criteria[int(index.criteria_key[position])],
+            last_reviewed=dt.date.fromordinal(ordinal) if ordinal else None,
+            referral_route=route,
+            phone=phone,
+            email=email,
+            website=website,
+            serves_nationally=position in national,
+            areas_served=tuple(sorted(served.get(service_id, ()))),
+        )
+    return entries
+
+
 def _nearest_distances(index, candidates: np.ndarray, lat: float, lon: float) -> np.ndarray:
-    """The rough distance to each candidate's nearest location (NaN for remote services)."""
-    counts = index.loc_count[candidates]
+    """The geodesic distance to each candidate's nearest location (NaN for remote services)."""
+    counts = index.loc_count[candidates].astype(np.int64)
     distances = np.full(len(candidates), np.nan)
     located = counts > 0
     if not located.any():
@@ -424,21 +562,34 @@ def _nearest_distances(index, candidates: np.ndarray, lat: float, lon: float) ->
     counts = counts[located]
     offsets = np.cumsum(counts) - counts
     rows = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
-    rough = haversine_km(lat, lon, index.loc_lat[rows], index.loc_lon[rows])
-    distances[located] = np.minimum.reduceat(rough, offsets)
+    each = geodesic_distances_km(lat, lon, index.loc_lat[rows], index.loc_lon[rows])
+    distances[located] = np.minimum.reduceat(each, offsets)
     return distances
 
 
-def _present(index, resolved, position, decision, matched, rough) -> Match:
-    """Build one shown result, with geopy's geodesic distance to its nearest location."""
-    entry = index.entries[position]
-    distance = location = None
-    if rough is not None:
-        start, count = int(index.loc_start[position]), int(index.loc_count[position])
-        home = (resolved.latitude, resolved.longitude)
-        distance, best = min(
-            (geodesic_km(home, (index.loc_lat[row], index.loc_lon[row])), row)
-            for row in range(start, start + count)
-        )
-        location = index.loc_address[best]
-    return Match(entry, decision, matched, distance, location)
+def _addresses(index, resolved, positions: list[int]) -> dict[int, tuple[str, str]]:
+    """The address of each returned service's nearest location, in one query."""
+    if resolved.latitude is None or not positions:
+        return {}
+    at = np.array(positions, dtype=np.int64)
+    counts = index.loc_count[at].astype(np.int64)
+    located = counts > 0
+    if not located.any():
+        return {}
+    at, counts = at[located], counts[located]
+    offsets = np.cumsum(counts) - counts
+    rows = np.repeat(index.loc_start[at] - offsets, counts) + np.arange(counts.sum())
+    each = geodesic_distances_km(
+        resolved.latitude, resolved.longitude, index.loc_lat[rows], index.loc_lon[rows]
+    )
+    best_of = {}
+    for position, start, count in zip(at.tolist(), offsets.tolist(), counts.tolist(), strict=True):
+        best = rows[start + int(np.argmin(each[start : start + count]))]
+        best_of[position] = int(index.loc_id[best])
+    found = {
+        pk: (address, postcode)
+        for pk, address, postcode in Location.objects.filter(
+            pk__in=list(best_of.values())
+        ).values_list("id", "address", "postcode")
+    }
+    return {position: found[loc] for position, loc in best_of.items() if loc in found}

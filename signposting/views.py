@@ -89,7 +89,10 @@ def search(request):
         context["carried"] = _carried(form)
         context["can_record"] = request.user.has_perm("signposting.add_referral")
         context["can_report"] = may_report(request.user)
-    return render(request, "signposting/search.html", context)
+    response = render(request, "signposting/search.html", context)
+    if result is not None:
+        response["X-Directory-Revision"] = result.revision
+    return response
 
 
 def _filters(data) -> list[str]:

@@ -31,6 +31,20 @@ def ensure_geography() -> None:
         load_needs()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def index_dir(tmp_path_factory):
+    """The matching index's files go to this run's own temporary folder: parallel runs and CI
+    clones never share one."""
+    from django.conf import settings
+
+    from signposting import index
+
+    folder = tmp_path_factory.mktemp("index")
+    settings.INDEX_DIR = folder
+    index.forget_current()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

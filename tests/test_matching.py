@@ -323,11 +323,12 @@ def test_the_index_reads_open_days_and_free_in_one_query_for_schedules(directory
     with CaptureQueriesContext(connection) as queries:
         index = current_index()
     assert sum("directory_schedule" in q["sql"] for q in queries.captured_queries) == 1
-    at = {entry.name: i for i, entry in enumerate(index.entries)}
+    names = dict(Service.objects.values_list("pk", "name"))
+    at = {names[int(pk)]: i for i, pk in enumerate(index.ids)}
     assert index.open_days[at["Sutton befriending"]] == 0b1000101
     assert index.open_days[at["Sutton lunch club"]] == 0b10
     assert index.open_days[at["National helpline"]] == 0
-    assert [e.name for e, free in zip(index.entries, index.free, strict=True) if free] == [
+    assert [names[int(pk)] for pk, free in zip(index.ids, index.free, strict=True) if free] == [
         "SWL pain course"
     ]
 

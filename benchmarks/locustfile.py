@@ -1,0 +1,150 @@
+"""The load test's simulated link workers (run by benchmarks/loadtest.py; see docs/benchmarks.md).
+
+Each simulated user is a link worker with an API token, who also opens the reports as the
+network lead, and thinks 1 to 3 s between requests. The mix: searches 70% (the match API and
+the search page, half each), service pages 15%, referral and outcome writes 10%, report pages
+5%. Every request says it came through the TLS proxy (X-Forwarded-Proto: https), so the
+production settings hold: secure cookies, CSRF origin checks. The session cookie, marked
+Secure, is sent by hand since the client will not send it over plain HTTP.
+
+Each search response carries X-Directory-Revision; every (time, revision) seen is written to
+$LOADTEST_OBSERVED at the end, for the index's lag behind the editor's changes.
+"""
+
+import json
+import os
+import random
+import re
+import time
+
+from locust import HttpUser, between, events, task
+
+SETUP = json.loads(open(os.environ["LOADTEST_USERS"]).read())  # noqa: SIM115
+PROXY = {"X-Forwarded-Proto": "https"}
+OBSERVED: list[tuple[float, str]] = []
+_workers = iter(SETUP["link_workers"] * 10)
+
+
+def _patient(rng: random.Random) -> dict:
+    postcode, borough = rng.choice(SETUP["postcodes"])
+    patient = {"home_postcode": postcode, "needs": rng.sample(SETUP["needs"], 2)}
+    if borough and rng.random() < 0.8:  # a borough of an ICB (England), else not given
+        patient["gp_area"] = borough
+    if rng.random() < 0.7:
+        patient["age"] = rng.randint(18, 90)
+    return patient
+
+
+class LinkWorker(HttpUser):
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        self.rng = random.Random()
+        self.token = next(_workers)["token"]
+        self.origin = self.host.replace("http://", "https://")
+        self.cookies: dict[str, str] = {}
+        lead = SETUP["lead"]
+        form = self._get("/accounts/login/", name="login")
+        response = self.client.post(
+            "/accounts/login/",
+            data={
+                "username": lead["username"],
+                "password": lead["password"],
+                "csrfmiddlewaretoken": _csrf(form.text),
+            },
+            headers=self._headers("/accounts/login/"),
+            allow_redirects=False,
+            name="login",
+        )
+        self._keep(response.cookies)
+
+    # Secure cookies travel by hand over this plain-HTTP test (the proxy would be TLS).
+    def _keep(self, jar) -> None:
+        for cookie in jar:
+            self.cookies[cookie.name] = cookie.value
+
+    def _headers(self, path: str, api: bool = False) -> dict:
+        headers = dict(PROXY)
+        if api:
+            headers["Authorization"] = f"Token {self.token}"
+        else:
+            headers["Referer"] = self.origin + path
+            headers["Origin"] = self.origin
+            if self.cookies:
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
+
+    def _get(self, path: str, name: str):
+        response = self.client.get(path, headers=self._headers(path), name=name)
+        self._keep(response.cookies)
+        return response
+
+    def _seen(self, response) -> None:
+        revision = response.headers.get("X-Directory-Revision")
+        if revision:
+            OBSERVED.append((time.time(), revision))
+
+    @task(35)
+    def search_api(self):
+        response = self.client.post(
+            "/api/v1/match/",
+            json=_patient(self.rng),
+            headers=self._headers("", api=True),
+            name="search (match API)",
+        )
+        self._seen(response)
+
+    @task(35)
+    def search_page(self):
+        page = self._get("/search/", name="search page (form)")
+        patient = _patient(self.rng)
+        data = {"csrfmiddlewaretoken": _csrf(page.text), **patient}
+        with self.client.post(
+            "/search/",
+            data=data,
+            headers=self._headers("/search/"),
+            name="search page (results)",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200 and "X-Directory-Revision" not in response.headers:
+                response.failure("no results shown (the form was refused)")
+            self._seen(response)
+
+    @task(15)
+    def service_page(self):
+        self._get(f"/services/{self.rng.choice(SETUP['services'])}/", name="service page")
+
+    @task(10)
+    def referral(self):
+        patient = _patient(self.rng)
+        patient.pop("age", None)
+        response = self.client.post(
+            "/api/v1/referrals/",
+            json={"source": "gp", **patient},
+            headers=self._headers("", api=True),
+            name="referral write",
+        )
+        if response.status_code == 201:
+            self.client.post(
+                f"/api/v1/referrals/{response.json()['id']}/outcomes/",
+                json={"kind": "accepted"},
+                headers=self._headers("", api=True),
+                name="outcome write",
+            )
+
+    @task(5)
+    def reports(self):
+        self._get("/reports/", name="report page (lead)")
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    return found.group(1) if found else ""
+
+
+@events.test_stop.add_listener
+def _write_observed(environment, **kwargs):
+    path = os.environ.get("LOADTEST_OBSERVED")
+    if path:
+        with open(path, "w") as handle:
+            json.dump(OBSERVED, handle)

@@ -1,0 +1,91 @@
+import json
+import os
+import secrets
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from rest_framework.authtoken.models import Token
+
+from directory.models import Area, Need, Postcode, Service
+from directory.postcodes import PostcodeError, normalise_postcode
+from signposting.models import Membership, Team
+
+TEAM = "Load test link workers"
+
+
+def _searchable(postcode: str) -> bool:
+    try:
+        normalise_postcode(postcode)
+    except PostcodeError:
+        return False
+    return True
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the load test's team, link workers (API tokens) and network lead, each with a "
+        "new random password on every run, and write their credentials with sample postcodes, "
+        "needs and services to a file only its owner can read (for benchmarks/locustfile.py)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", required=True)
+        parser.add_argument("--link-workers", type=int, default=20)
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        # The team and its lead work for one borough (Sutton, as the demo's PCN team): the
+        # reports page's gap report then covers one borough, not a whole ICB.
+        borough = Area.objects.filter(code="E09000029").first()
+        team, _ = Team.objects.update_or_create(name=TEAM, defaults={"funding_area": borough})
+
+        def user(username: str, role: str) -> tuple:
+            person, _ = User.objects.get_or_create(username=username)
+            password = secrets.token_urlsafe(18)
+            person.set_password(password)
+            person.save()
+            person.groups.set([Group.objects.get(name=role)])
+            return person, password
+
+        workers = []
+        for i in range(options["link_workers"]):
+            person, _ = user(f"loadtest.worker{i + 1:02d}", "Link worker")
+            Membership.objects.update_or_create(user=person, defaults={"team": team})
+            token, _ = Token.objects.get_or_create(user=person)
+            workers.append({"username": person.username, "token": token.key})
+        lead, lead_password = user("loadtest.lead", "Network lead")
+        Membership.objects.update_or_create(user=lead, defaults={"team": team})
+        postcodes = [
+            (postcode, borough)
+            for postcode, borough in Postcode.objects.filter(
+                latitude__isnull=False, local_authority__isnull=False
+            )
+            .order_by("?")
+            .values_list("postcode", "local_authority_id")[:2500]
+            if _searchable(postcode)  # not the non-geographic ones (e.g. NPT 9BR)
+        ][:2000]
+        # The search page offers the boroughs of an ICB (England) as the GP's borough.
+        with_icb = set(Area.objects.filter(icb__isnull=False).values_list("code", flat=True))
+        postcodes = [(p, la if la in with_icb else None) for p, la in postcodes]
+        services = list(
+            Service.objects.filter(status=Service.Status.PUBLISHED)
+            .order_by("?")
+            .values_list("id", flat=True)[:2000]
+        )
+        data = {
+            "link_workers": workers,
+            "lead": {"username": lead.username, "password": lead_password},
+            "postcodes": postcodes,
+            "needs": list(Need.objects.order_by("slug").values_list("slug", flat=True)),
+            "services": services,
+        }
+        out = Path(options["out"])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(data, handle)
+        self.stdout.write(
+            f"{len(workers)} link workers and a lead in '{TEAM}'; credentials in {out}"
+        )
