@@ -2,25 +2,23 @@
 
 import datetime as dt
 import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from directory.actions import archive_service, update_service
 from directory.models import DirectoryRevision, Need, Schedule, Service
+from directory.openreferral import schemas
 from directory.openreferral import vocabulary as vocab
 
 from .factories import make_service
 
-SCHEMA_DIR = Path(vocab.__file__).resolve().parent / "schema"
+SCHEMA_DIR = schemas.SCHEMA_DIR
 # Where the ORUK OpenAPI file says its schemas live; the registry serves our copies from there.
-BASE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/"
+BASE = schemas.SCHEMA_BASE
 PAGE_KEYS = [
     "total_items",
     "total_pages",
@@ -33,17 +31,7 @@ PAGE_KEYS = [
 ]
 
 
-def _registry() -> Registry:
-    resources = []
-    for path in sorted(SCHEMA_DIR.glob("*.json")):
-        resource = Resource.from_contents(
-            json.loads(path.read_text()), default_specification=DRAFT202012
-        )
-        resources += [(BASE + path.name, resource), (BASE + "compiled/" + path.name, resource)]
-    return Registry().with_resources(resources)
-
-
-REGISTRY = _registry()
+REGISTRY = schemas.registry()
 FORMATS = FormatChecker()
 
 

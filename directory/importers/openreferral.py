@@ -25,23 +25,20 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from pathlib import Path
 
 from django.db import transaction
 
 from directory import actions
 from directory.importers.base import ImportFileError, ImportResult, record_import
-from directory.models import Need, Service, Source, TaxonomyMapping
-from directory.openreferral import vocabulary
+from directory.models import Need, Source, TaxonomyMapping
+from directory.openreferral import schemas, vocabulary
 from directory.openreferral.publish import CAPACITY_ALERTS
 from directory.service_data import ServiceValidator
 
 log = logging.getLogger(__name__)
 
 KIND = "openreferral"
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "openreferral" / "schema"
-SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/"
 TIMEOUT_SECONDS = 30
 FETCHERS = 4
 PER_PAGE = 100
@@ -53,41 +50,9 @@ DAYS = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "
 # Reading the feed ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _registry():
-    from referencing import Registry, Resource
-
-    resources = []
-    for path in SCHEMA_DIR.glob("*.json"):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resource = Resource.from_contents(contents, default_specification=_draft())
-        # The schemas refer to each other by their published addresses; serve our copies.
-        for uri in (path.name, SCHEMA_BASE + path.name, SCHEMA_BASE + "compiled/" + path.name):
-            resources.append((uri, resource))
-    return Registry().with_resources(resources)
-
-
-def _draft():
-    from referencing.jsonschema import DRAFT202012
-
-    return DRAFT202012
-
-
-@lru_cache(maxsize=4)
-def _validator(name: str):
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, registry=_registry())
-
-
 def schema_problem(document, schema: str) -> str | None:
     """The first way a document breaks the ORUK schema, naming the field, or None."""
-    error = next(iter(_validator(schema).iter_errors(document)), None)
-    if error is None:
-        return None
-    where = "/".join(str(p) for p in error.absolute_path) or "(the document)"
-    return f"{where}: {error.message[:300]}"
+    return schemas.problem(document, schema)
 
 
 def fetch_json(url: str) -> object:
@@ -531,4 +496,4 @@ def import_openreferral(
     return result
 
 
-__all__ = ["import_openreferral", "read_file", "read_url", "schema_problem", "Service"]
+__all__ = ["import_openreferral", "read_file", "read_url", "schema_problem"]

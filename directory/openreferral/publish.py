@@ -378,7 +378,7 @@ def _in_order(rows, ids: list[int]) -> list:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _full_services(services: QuerySet) -> QuerySet:
+def full_services(services: QuerySet) -> QuerySet:
     return services.select_related("organisation").prefetch_related(
         Prefetch("needs", queryset=Need.objects.order_by("name")),
         Prefetch("areas_served", queryset=Area.objects.order_by("code")),
@@ -413,7 +413,7 @@ def service_page(params: Mapping) -> dict:
 
 def service_detail(raw_id) -> dict:
     """Return one published service, fully nested."""
-    service = _full_services(published_services()).filter(uuid=parse_id(raw_id)).first()
+    service = full_services(published_services()).filter(uuid=parse_id(raw_id)).first()
     if service is None:
         raise NotFound("No published service has that id.")
     return service_full(service)
@@ -527,7 +527,7 @@ def service_at_location_detail(raw_id) -> dict:
     )
     if location is None:
         raise NotFound("No published service_at_location has that id.")
-    service = _full_services(published_services()).get(pk=location.service_id)
+    service = full_services(published_services()).get(pk=location.service_id)
     location = next(loc for loc in service.locations.all() if loc.pk == location.pk)
     body = service_full(service)
     body.pop("service_at_locations", None)

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         documents = []
         for start in range(0, len(ids), 2000):
-            chunk = publish._full_services(
+            chunk = publish.full_services(
                 publish.published_services().filter(pk__in=ids[start : start + 2000])
             )
             for service in chunk:
