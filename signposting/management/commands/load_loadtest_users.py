@@ -6,7 +6,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from directory.models import Area, Need, Postcode, Service
 from directory.postcodes import PostcodeError, normalise_postcode
@@ -53,8 +53,11 @@ class Command(BaseCommand):
         for i in range(options["link_workers"]):
             person, _ = user(f"loadtest.worker{i + 1:02d}", "Link worker")
             Membership.objects.update_or_create(user=person, defaults={"team": team})
-            token, _ = Token.objects.get_or_create(user=person)
-            workers.append({"username": person.username, "token": token.key})
+            # A knox token (hashed at rest; only this run's file holds the key). The earlier
+            # runs' tokens go: each run makes new ones, as it makes new passwords.
+            AuthToken.objects.filter(user=person).delete()
+            _, key = AuthToken.objects.create(user=person)
+            workers.append({"username": person.username, "token": key})
         lead, lead_password = user("loadtest.lead", "Network lead")
         Membership.objects.update_or_create(user=lead, defaults={"team": team})
         postcodes = [
