@@ -138,17 +138,22 @@ class Sampler(threading.Thread):
     def __init__(self, master: int):
         super().__init__(daemon=True)
         self.master = master
+        self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
         self.peak: dict[int, float] = {}
         self.stop = threading.Event()
 
+    def sample(self) -> None:
+        for pid in [self.master, *children(self.master)]:
+            value = pss_mib(pid)
+            if value is not None:
+                self.first.setdefault(pid, value)
+                self.last[pid] = value
+                self.peak[pid] = max(self.peak.get(pid, 0.0), value)
+
     def run(self):
         while not self.stop.wait(2.0):
-            for pid in [self.master, *children(self.master)]:
-                value = pss_mib(pid)
-                if value is not None:
-                    self.last[pid] = value
-                    self.peak[pid] = max(self.peak.get(pid, 0.0), value)
+            self.sample()
 
 
 def wait_until_up(port: int, seconds: float = 60) -> None:
@@ -203,6 +208,8 @@ def run() -> dict:
     sampler = Sampler(server.pid)
     try:
         wait_until_up(port)
+        time.sleep(2)  # every worker forked, before any request: each one's starting PSS
+        sampler.sample()
         sampler.start()
         editor = subprocess.Popen(  # noqa: S603
             [
@@ -247,7 +254,11 @@ def run() -> dict:
         "pss": {
             "master": round(sampler.last.get(server.pid, 0), 1),
             "workers": [
-                (round(sampler.last.get(p, 0), 1), round(sampler.peak.get(p, 0), 1))
+                (
+                    round(sampler.last.get(p, 0), 1),
+                    round(sampler.peak.get(p, 0), 1),
+                    round(sampler.first.get(p, 0), 1),
+                )
                 for p in workers
             ],
         },
@@ -288,12 +299,16 @@ def report(figures: dict) -> str:
             )
     else:
         lines.append("Errors: none.")
-    workers = ", ".join(f"{last:.0f} (peak {peak:.0f})" for last, peak in figures["pss"]["workers"])
+    workers = ", ".join(
+        f"{last:.0f} (at start {first:.0f}, so +{last - first:.0f}; peak {peak:.0f})"
+        for last, peak, first in figures["pss"]["workers"]
+    )
     lines += [
         "",
         f"PSS per gunicorn worker at the end, MiB: {workers}; the master "
         f"{figures['pss']['master']:.0f}. PSS counts each shared page (the index file, the "
-        "code loaded before the fork) once, divided among the processes that map it.",
+        'code loaded before the fork) once, divided among the processes that map it; "at '
+        'start" is each worker just after the fork, before any request.',
         "",
         "Index lag behind each edit: seconds from the edit's commit to the first search "
         "answered from its revision (or a later one), and to the last search still answered "

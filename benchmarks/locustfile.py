@@ -16,6 +16,7 @@ import os
 import random
 import re
 import time
+from urllib.parse import urlsplit
 
 from locust import HttpUser, between, events, task
 
@@ -44,7 +45,7 @@ class LinkWorker(HttpUser):
         self.origin = self.host.replace("http://", "https://")
         self.cookies: dict[str, str] = {}
         lead = SETUP["lead"]
-        form = self._get("/accounts/login/", name="login")
+        form = self._get("/accounts/login/", name="sign-in (form)")
         response = self.client.post(
             "/accounts/login/",
             data={
@@ -54,7 +55,7 @@ class LinkWorker(HttpUser):
             },
             headers=self._headers("/accounts/login/"),
             allow_redirects=False,
-            name="login",
+            name="sign-in (post)",
         )
         self._keep(response.cookies)
 
@@ -99,16 +100,35 @@ class LinkWorker(HttpUser):
         page = self._get("/search/", name="search page (form)")
         patient = _patient(self.rng)
         data = {"csrfmiddlewaretoken": _csrf(page.text), **patient}
+        # The search is posted, then its results are read from where the server redirects
+        # (Post/Redirect/Get: no postcode in a URL), or shown in the answer to the post itself.
+        # The redirect is followed by hand, so that the (Secure) session cookie goes with it.
         with self.client.post(
             "/search/",
             data=data,
             headers=self._headers("/search/"),
-            name="search page (results)",
+            name="search page (post)",
+            allow_redirects=False,
             catch_response=True,
         ) as response:
-            if response.status_code == 200 and "X-Directory-Revision" not in response.headers:
-                response.failure("no results shown (the form was refused)")
-            self._seen(response)
+            self._keep(response.cookies)
+            if response.status_code in (302, 303):
+                location = response.headers["Location"]
+                response.success()
+            else:
+                location = None
+                _shows_results(response)
+        if location:
+            parts = urlsplit(location)  # relative, or absolute on this host
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            with self.client.get(
+                path,
+                headers=self._headers(path),
+                name="search page (results)",
+                catch_response=True,
+            ) as results:
+                self._keep(results.cookies)
+                _shows_results(results)
 
     @task(15)
     def service_page(self):
@@ -135,6 +155,14 @@ class LinkWorker(HttpUser):
     @task(5)
     def reports(self):
         self._get("/reports/", name="report page (lead)")
+
+
+def _shows_results(response) -> None:
+    if response.status_code == 200 and "X-Directory-Revision" not in response.headers:
+        response.failure("no results shown (the form was refused)")
+    revision = response.headers.get("X-Directory-Revision")
+    if revision:
+        OBSERVED.append((time.time(), revision))
 
 
 def _csrf(html: str) -> str:
