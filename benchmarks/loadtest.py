@@ -132,12 +132,29 @@ def pss_mib(pid: int) -> float | None:
     return None
 
 
+def index_pss_mib(pid: int, folder: str) -> float:
+    """PSS of the index files this process maps (their pages are shared by every mapper)."""
+    total, inside = 0, False
+    try:
+        for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+            head = line.split(maxsplit=1)[0]
+            if "-" in head and not head.endswith(":"):  # a mapping's first line
+                inside = folder in line
+            elif inside and head == "Pss:":
+                total += int(line.split()[1])
+    except OSError:
+        return 0.0
+    return total / 1024
+
+
 class Sampler(threading.Thread):
     """PSS of the gunicorn master and each worker, every 2 s."""
 
-    def __init__(self, master: int):
+    def __init__(self, master: int, index_dir: str):
         super().__init__(daemon=True)
         self.master = master
+        self.index_dir = index_dir
+        self.index: dict[int, float] = {}
         self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
         self.peak: dict[int, float] = {}
@@ -150,6 +167,7 @@ class Sampler(threading.Thread):
                 self.first.setdefault(pid, value)
                 self.last[pid] = value
                 self.peak[pid] = max(self.peak.get(pid, 0.0), value)
+                self.index[pid] = index_pss_mib(pid, self.index_dir)
 
     def run(self):
         while not self.stop.wait(2.0):
@@ -205,7 +223,7 @@ def run() -> dict:
         ],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    sampler = Sampler(server.pid)
+    sampler = Sampler(server.pid, env.get("INDEX_DIR", str(ROOT / "var" / "index")))
     try:
         wait_until_up(port)
         time.sleep(2)  # every worker forked, before any request: each one's starting PSS
@@ -258,6 +276,7 @@ def run() -> dict:
                     round(sampler.last.get(p, 0), 1),
                     round(sampler.peak.get(p, 0), 1),
                     round(sampler.first.get(p, 0), 1),
+                    round(sampler.index.get(p, 0), 1),
                 )
                 for p in workers
             ],
@@ -300,8 +319,9 @@ def report(figures: dict) -> str:
     else:
         lines.append("Errors: none.")
     workers = ", ".join(
-        f"{last:.0f} (at start {first:.0f}, so +{last - first:.0f}; peak {peak:.0f})"
-        for last, peak, first in figures["pss"]["workers"]
+        f"{last:.0f} (at start {first:.0f}, so +{last - first:.0f}; peak {peak:.0f}; of it the "
+        f"index file's pages {index:.1f})"
+        for last, peak, first, index in figures["pss"]["workers"]
     )
     lines += [
         "",
