@@ -36,9 +36,7 @@ LOST = "CR0 2XX"
 def anywhere(postcode: str) -> re.Pattern:
     """The postcode in any case, with its halves joined by nothing, spaces or URL encodings."""
     outward, inward = postcode.split()
-    return re.compile(
-        rf"{outward}(?:\s|\+|%20|%2B|%C2%A0|&nbsp;)*{inward}", re.IGNORECASE
-    )
+    return re.compile(rf"{outward}(?:\s|\+|%20|%2B|%C2%A0|&nbsp;)*{inward}", re.IGNORECASE)
 
 
 @pytest.fixture

@@ -253,4 +253,6 @@ def test_a_bad_posted_postcode_is_explained_and_put_in_no_url(client, services):
     # What was typed is kept in the form, to correct.
     assert b'value="debt"' in response.content
     response = client.get("/services/", {"near": "ZZ9 9"})
-    assert b"&#x27;ZZ9 9&#x27; is not a postcode sector in the ONS postcode data" in response.content
+    assert (
+        b"&#x27;ZZ9 9&#x27; is not a postcode sector in the ONS postcode data" in response.content
+    )

@@ -182,9 +182,7 @@ def test_the_debug_error_page_shows_no_full_postcode(rf, settings):
     assert "LookupError" in html and "SM11**" in html
     assert not FULL_POSTCODE.search(html)
     request, exc_info = failing_request(rf)
-    text = technical_500_response(
-        rf.get("/", HTTP_ACCEPT="text/plain"), *exc_info
-    ).content.decode()
+    text = technical_500_response(rf.get("/", HTTP_ACCEPT="text/plain"), *exc_info).content.decode()
     assert "LookupError" in text
     assert not FULL_POSTCODE.search(text)
 
