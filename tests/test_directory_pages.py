@@ -32,6 +32,7 @@ def test_the_directory_lists_published_services(client, services):
     assert b"Epsom debt clinic" in response.content
     assert b"Hidden draft" not in response.content
     assert b"2 services found" in response.content
+    assert b'<a href="#result-count">Skip to results</a>' in response.content
 
 
 def test_the_directory_filters_by_need_and_borough(client, services):
