@@ -70,6 +70,12 @@ def shareable_filters(params: QueryDict) -> QueryDict | None:
     return shared
 
 
+def directory_link(params: QueryDict) -> str:
+    """The directory's address with these filters (and only these)."""
+    query = filter_query(params)
+    return f"{reverse('service-list')}?{query}" if query else reverse("service-list")
+
+
 def filter_query(params: QueryDict) -> str:
     """The query string of the filters given: no empty fields, no page, no CSRF token."""
     kept = QueryDict(mutable=True)
@@ -89,15 +95,14 @@ def service_list(request):
         params = request.POST.copy()
         filterset = ServiceFilter(params, queryset=published_services())
         if filterset.is_valid():
-            shared = shareable_filters(params) or params
-            return redirect(f"{reverse('service-list')}?{filter_query(shared)}")
+            return redirect(directory_link(shareable_filters(params) or params))
     else:
         params = request.GET.copy()
         params.pop("page", None)
         shared = shareable_filters(params)
         if shared is not None:
             # An old link, or a hand-made one, with a full postcode: show the sector's link.
-            return redirect(f"{reverse('service-list')}?{filter_query(shared)}")
+            return redirect(directory_link(shared))
         filterset = ServiceFilter(params or None, queryset=published_services())
     services = published_services()
     if filterset.is_bound and filterset.is_valid():

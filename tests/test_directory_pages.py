@@ -257,3 +257,9 @@ def test_a_bad_posted_postcode_is_explained_and_put_in_no_url(client, services):
     assert (
         b"&#x27;ZZ9 9&#x27; is not a postcode sector in the ONS postcode data" in response.content
     )
+
+
+def test_posting_no_filters_shows_the_whole_directory(client, services):
+    response = client.post("/services/", {"q": "  ", "near": ""})
+    assert response.status_code == 302
+    assert response["Location"] == "/services/"
