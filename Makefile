@@ -22,7 +22,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+# npm ci also builds the NHS.UK stylesheet into build/static/ (package.json's postinstall).
+node_modules/.installed: package.json package-lock.json frontend/nhsuk.scss
 	npm ci --no-audit --no-fund
 	touch $@
 
@@ -56,7 +57,8 @@ SERVE_ENV := SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} SECURE_COOKIES=$
 	DEMO_USERS_ALLOWED=$${DEMO_USERS_ALLOWED:-true} \
 	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} BIND=$${BIND:-127.0.0.1:8000}
-STATIC_SOURCES := $(shell find static -type f 2>/dev/null) package-lock.json requirements.txt
+STATIC_SOURCES := $(shell find static -type f 2>/dev/null) package-lock.json frontend/nhsuk.scss \
+	requirements.txt
 
 # collectstatic compresses every file (about a minute): only again when a source changed.
 .collected-static: $(STATIC_SOURCES) | install
@@ -86,4 +88,4 @@ loadtest: install
 	$(PY) -m benchmarks.loadtest
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 staticfiles .collected-static
+	rm -rf $(VENV) node_modules build db.sqlite3 staticfiles .collected-static

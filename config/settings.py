@@ -149,9 +149,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# The NHS.UK frontend comes from npm (package.json); `make` installs it into node_modules.
+# The NHS.UK frontend comes from npm (package.json); `make` installs it into node_modules, and
+# `npm ci` builds its stylesheet, without the fonts from assets.nhs.uk, into build/static/
+# (frontend/nhsuk.scss).
 NHSUK_FRONTEND_DIR = BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
-STATICFILES_DIRS = [BASE_DIR / "static", ("nhsuk", NHSUK_FRONTEND_DIR)]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    BASE_DIR / "build" / "static",
+    ("nhsuk", NHSUK_FRONTEND_DIR),
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -225,6 +231,9 @@ if LOG_FORMAT not in FORMATS:
         f"LOG_FORMAT must be one of {', '.join(FORMATS)}; got {LOG_FORMAT!r}"
     )
 LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), fmt=LOG_FORMAT)
+# Error reports (the DEBUG 500 page; error emails, should a mail handler be added to LOGGING with
+# the redact_postcodes filter) cut full postcodes to their sector too (config/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER = "config.error_reports.RedactingExceptionReporter"
 # axes: failures and lockouts are warnings; its start-up and progress lines are not kept.
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}
 
@@ -243,8 +252,9 @@ if not DEBUG:
 # Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only,
 # no inline script or style. The one inline script, templates/base.html's line that marks the
 # page as having JavaScript before it is drawn, is allowed by its hash (tests/test_security_
-# headers.py recomputes it). The NHS.UK frontend's fonts come from assets.nhs.uk; Swagger UI's
-# stylesheet draws its icons as data: images.
+# headers.py recomputes it). Fonts too come from this site only: pages use the NHS.UK fallback
+# font, Arial, since nhsuk-frontend does not ship Frutiger (frontend/nhsuk.scss), so no page asks
+# another host for anything. Swagger UI's stylesheet draws its icons as data: images.
 BASE_TEMPLATE_SCRIPT_HASH = "'sha256-tDOvXJi1PXbg0CWjLCCYSNHRXtps26K4JXkE3M6u/c0='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -252,7 +262,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'", BASE_TEMPLATE_SCRIPT_HASH],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "font-src": ["'self'", "https://assets.nhs.uk"],
+        "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],

@@ -101,7 +101,11 @@ def can_edit_directory(user) -> bool:
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("near", str, description="A postcode: results nearest first"),
+            OpenApiParameter(
+                "near",
+                str,
+                description="A postcode or a postcode sector (`SM1 1`): results nearest first",
+            ),
             OpenApiParameter("within_km", float, description="Radius from `near` (default 10)"),
         ]
     )

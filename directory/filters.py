@@ -4,14 +4,18 @@ import django_filters
 from django import forms
 
 from directory.models import DELIVERY_MODE_FIELDS, Area, DeliveryMode, Need, Service
-from directory.postcodes import PostcodeError, lookup_postcode
+from directory.postcodes import Place, PostcodeError, locate_postcode_or_sector
 from directory.queries import MAX_WITHIN_KM, Near, serving_area, text_search
 
 
 class ServiceFilterForm(forms.Form):
-    """Checks near/within_km together: a radius needs a place to measure from."""
+    """Checks near/within_km together: a radius needs a place to measure from.
+
+    near is a full postcode or a postcode sector ("SM1 1"); the directory page puts only the
+    sector in its links (directory/views.py)."""
 
     near_point: Near | None = None
+    near_place: Place | None = None
 
     def clean(self):
         cleaned = super().clean()
@@ -21,15 +25,13 @@ class ServiceFilterForm(forms.Form):
             self.add_error("near", "give a postcode to measure within_km from")
         if near:
             try:
-                found = lookup_postcode(near)
+                place = locate_postcode_or_sector(near)
             except PostcodeError as exc:
                 self.add_error("near", str(exc))
                 return cleaned
-            if not found.has_coordinates:
-                self.add_error("near", f"'{found.postcode}' has no location in the ONS directory")
-                return cleaned
             # Kept on the form, not in cleaned_data: FilterSet maps every cleaned key to a filter.
-            self.near_point = Near(found.latitude, found.longitude, float(within or 10))
+            self.near_place = place
+            self.near_point = Near(place.latitude, place.longitude, float(within or 10))
         return cleaned
 
 
@@ -54,7 +56,9 @@ class ServiceFilter(django_filters.FilterSet):
     capacity = django_filters.ChoiceFilter(choices=Service.Capacity.choices)
     status = django_filters.ChoiceFilter(choices=Service.Status.choices)
     q = django_filters.CharFilter(method="filter_text", label="Search", max_length=200)
-    near = django_filters.CharFilter(method="filter_nothing", label="Near postcode", max_length=20)
+    near = django_filters.CharFilter(
+        method="filter_nothing", label="Near postcode or postcode sector", max_length=20
+    )
     within_km = django_filters.NumberFilter(
         method="filter_nothing",
         label="Within (km)",

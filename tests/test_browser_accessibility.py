@@ -42,9 +42,12 @@ def test_the_checker_finds_violations_when_there_are_some(page: Page):
     assert "label" in found
 
 
-def test_the_pages_have_no_accessibility_violations(
-    page: Page, live_server, geography, django_user_model, settings, tmp_path
-):
+def walk_every_page(page: Page, url: str, django_user_model, settings, tmp_path, visit) -> None:
+    """Open every page a person uses, and its error states, calling visit(label) on each.
+
+    Signed out first (the public pages), then as a worker who is a link worker, a network lead
+    and a directory editor in one, so that one walk reaches every signed-in page. Other browser
+    tests walk the same pages (tests/test_browser_phone_and_offline.py)."""
     service = make_service(service="Sutton befriending", needs="isolation", postcode="SM1 1AA")
     team = Team.objects.create(name="Epsom and St Helier pain clinic", funding_area_id="QWE")
     worker = django_user_model.objects.create_user("worker", password="worker-pass-123")
@@ -69,19 +72,28 @@ def test_the_pages_have_no_accessibility_violations(
     )
     report_problem(service, "wrong_contact", "The number rings out", worker)
 
-    problems = {}
-    for path in ["/", "/services/", f"/services/{service.pk}/", "/postcodes/?postcode=SM1+1AA"]:
-        page.goto(live_server.url + path)
-        problems[path] = violations(page)
-    sign_in(page, live_server.url, "worker", "worker-pass-123")
-    page.goto(live_server.url + "/search/")
-    problems["/search/"] = violations(page)
+    for path in ["/", "/services/", f"/services/{service.pk}/", "/postcodes/"]:
+        page.goto(url + path)
+        visit(path)
+    page.get_by_label("Postcode").fill("SM1 1AA")
+    page.get_by_role("button", name="Check postcode").click()
+    visit("/postcodes/ with a result")
+    page.get_by_label("Postcode").fill("x")
+    page.get_by_role("button", name="Check postcode").click()
+    visit("/postcodes/ with an error")
+    page.goto(url + "/services/")
+    page.get_by_label("Near postcode").fill("SM1 1AA")
+    page.get_by_role("button", name="Apply filters").click()
+    visit("/services/ near a sector")
+    sign_in(page, url, "worker", "worker-pass-123")
+    page.goto(url + "/search/")
+    visit("/search/")
     page.get_by_label("Patient's home postcode").fill("SM2 6AA")
     page.get_by_label("Loneliness and isolation").check()
     page.get_by_role("button", name="Find services").click()
-    problems["/search/ results"] = violations(page)
+    visit("/search/ results")
     page.get_by_role("button", name="Record a referral to Sutton befriending").click()
-    problems["/referrals/record/"] = violations(page)
+    visit("/referrals/record/")
     for path in [
         "/referrals/",
         f"/referrals/{referral.pk}/",
@@ -89,28 +101,39 @@ def test_the_pages_have_no_accessibility_violations(
         f"/feedback/{team_token(team)}/",
         f"/feedback/{team_token(team)}/print/",
         "/reports/",
-        "/postcodes/?postcode=x",
     ]:
-        page.goto(live_server.url + path)
-        problems[path] = violations(page)
-    page.goto(f"{live_server.url}/services/{service.pk}/report/?next=/search/")
-    problems["report a problem"] = violations(page)
+        page.goto(url + path)
+        visit(path)
+    page.goto(f"{url}/services/{service.pk}/report/?next=/search/")
+    visit("report a problem")
     page.get_by_role("button", name="Send to the editors").click()
-    problems["report a problem, with errors"] = violations(page)
-    page.goto(live_server.url + "/directory/review/")
-    problems["/directory/review/"] = violations(page)
+    visit("report a problem, with errors")
+    page.goto(url + "/directory/review/")
+    visit("/directory/review/")
     page.get_by_role("button", name="Record decision on Sutton befriending").click()
-    problems["/directory/review/ with errors"] = violations(page)
-    page.goto(live_server.url + "/directory/import/")
-    problems["/directory/import/"] = violations(page)
+    visit("/directory/review/ with errors")
+    page.goto(url + "/directory/import/")
+    visit("/directory/import/")
     page.get_by_role("button", name="Upload and check").click()
-    problems["/directory/import/ with an error"] = violations(page)
+    visit("/directory/import/ with an error")
     page.get_by_label("Spreadsheet").set_input_files(str(spreadsheet))
     page.get_by_role("button", name="Upload and check").click()
-    problems["/directory/import/<token>/"] = violations(page)
+    visit("/directory/import/<token>/")
     preview = page.url
     page.get_by_role("button", name="Import the 1 valid row").click()
-    problems["/directory/import/results/<pk>/"] = violations(page)
+    visit("/directory/import/results/<pk>/")
     page.goto(preview)
-    problems["/directory/import/<token>/ gone"] = violations(page)
+    visit("/directory/import/<token>/ gone")
+
+
+def test_the_pages_have_no_accessibility_violations(
+    page: Page, live_server, geography, django_user_model, settings, tmp_path
+):
+    problems = {}
+
+    def visit(label: str) -> None:
+        problems[label] = violations(page)
+
+    walk_every_page(page, live_server.url, django_user_model, settings, tmp_path, visit)
+    assert len(problems) >= 25  # the walk reached every page
     assert {path: found for path, found in problems.items() if found} == {}

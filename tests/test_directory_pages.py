@@ -32,6 +32,7 @@ def test_the_directory_lists_published_services(client, services):
     assert b"Epsom debt clinic" in response.content
     assert b"Hidden draft" not in response.content
     assert b"2 services found" in response.content
+    assert b'<a href="#result-count">Skip to results</a>' in response.content
 
 
 def test_the_directory_filters_by_need_and_borough(client, services):
@@ -217,3 +218,48 @@ def test_the_directory_list_costs_no_query_a_card(client, services):
         added = make_service(service=f"Walking group {n}")
         opens(added, Schedule.Weekday.FRIDAY, "10:00", "11:00")
     assert queries_for_the_list() == before
+
+
+def test_the_near_filter_is_posted_and_redirects_to_a_link_with_only_the_sector(client, services):
+    response = client.post("/services/", {"near": "sm11aa", "within_km": "20", "need": "debt"})
+    assert response.status_code == 302
+    assert response["Location"] == "/services/?need=debt&near=SM1+1&within_km=20"
+    page = client.get(response["Location"])
+    assert b"1 service found" in page.content
+    assert b"the middle of postcode sector SM1 1" in page.content
+    assert b"Epsom debt clinic" in page.content
+    assert b"SM1 1AA" not in page.content.replace(b"SM1 1AA or SM1 1", b"")
+
+
+def test_a_link_with_a_full_postcode_is_turned_into_the_sectors_link(client, services):
+    response = client.get("/services/", {"near": "SM1 1AA", "q": "befriending", "page": "2"})
+    assert response.status_code == 302
+    assert response["Location"] == "/services/?q=befriending&near=SM1+1"
+
+
+def test_the_near_filter_sorts_by_distance_from_the_sectors_middle(client, services):
+    page = client.get("/services/", {"near": "sm1 1", "within_km": "30"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "2 services found" in text
+    assert text.index("Sutton befriending") < text.index("Epsom debt clinic")
+    assert "km away" in text
+
+
+def test_a_bad_posted_postcode_is_explained_and_put_in_no_url(client, services):
+    response = client.post("/services/", {"near": "ZZ9 9ZZ", "q": "debt"})
+    assert response.status_code == 200
+    assert b"There is a problem" in response.content
+    assert b"&#x27;ZZ9 9ZZ&#x27; is not in the ONS postcode data loaded here" in response.content
+    # What was typed is kept in the form, to correct.
+    assert b'value="debt"' in response.content
+    response = client.get("/services/", {"near": "ZZ9 9"})
+    assert (
+        b"&#x27;ZZ9 9&#x27; is not a postcode sector in the ONS postcode data" in response.content
+    )
+
+
+def test_posting_no_filters_shows_the_whole_directory(client, services):
+    response = client.post("/services/", {"q": "  ", "near": ""})
+    assert response.status_code == 302
+    assert response["Location"] == "/services/"

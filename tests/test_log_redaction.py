@@ -154,3 +154,54 @@ def test_a_postcode_in_a_requested_url_never_reaches_the_log(client, geography, 
     assert warnings, "Django logged no request warning"
     assert "1**" in warnings[0]["message"]
     assert not FULL_POSTCODE.search(log_output.getvalue())
+
+
+def failing_request(rf):
+    """A request carrying postcodes in its path, query, POST data and a header."""
+    request = rf.post(
+        "/postcodes/SM1%201AA/?near=sw1a1aa",
+        {"postcode": "SM1 1AA", "work_postcode": "sw1a 1aa"},
+        HTTP_REFERER="http://testserver/services/?near=SM1+1AA",
+    )
+    try:
+        postcode = "sm11aa"  # a local variable, shown in the report's traceback
+        raise LookupError(f"'{postcode.upper()}' broke something")
+    except LookupError:
+        import sys
+
+        return request, sys.exc_info()
+
+
+def test_the_debug_error_page_shows_no_full_postcode(rf, settings):
+    from django.views.debug import technical_500_response
+
+    settings.DEBUG = True
+    request, exc_info = failing_request(rf)
+    response = technical_500_response(request, *exc_info)
+    html = response.content.decode()
+    assert "LookupError" in html and "SM11**" in html
+    assert not FULL_POSTCODE.search(html)
+    request, exc_info = failing_request(rf)
+    text = technical_500_response(rf.get("/", HTTP_ACCEPT="text/plain"), *exc_info).content.decode()
+    assert "LookupError" in text
+    assert not FULL_POSTCODE.search(text)
+
+
+def test_an_error_email_shows_no_full_postcode(rf, settings, mailoutbox):
+    from django.utils.log import AdminEmailHandler
+
+    settings.ADMINS = [("Ops", "ops@example.nhs.uk")]
+    settings.DEBUG = False
+    handler = AdminEmailHandler(include_html=True)
+    handler.addFilter(RedactPostcodes())
+    request, exc_info = failing_request(rf)
+    entry = record("Internal Server Error: %s", (request.get_full_path(),), exc_info=exc_info)
+    entry.request = request
+    entry.levelno, entry.levelname = logging.ERROR, "ERROR"
+    handler.handle(entry)
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    html = email.alternatives[0][0]
+    assert "LookupError" in email.body and "work_postcode" in email.body
+    for part in (email.subject, email.body, html):
+        assert not FULL_POSTCODE.search(part), part[:2000]

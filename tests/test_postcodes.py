@@ -1,11 +1,14 @@
 import pytest
 
 from directory.importers.geography import read_ons_postcodes, store_postcodes
+from directory.models import Postcode
 from directory.postcodes import (
     InvalidPostcode,
     UnknownPostcode,
+    locate_postcode_or_sector,
     lookup_postcode,
     normalise_postcode,
+    normalise_sector,
     postcode_sector,
 )
 
@@ -70,3 +73,30 @@ def test_it_keeps_postcodes_without_coordinates(geography):
     assert found.latitude is None
     assert found.longitude is None
     assert not found.has_coordinates
+
+
+@pytest.mark.parametrize(
+    ("raw", "sector"), [("sm1 1", "SM1 1"), ("  SW1A   1 ", "SW1A 1"), ("cr0 2", "CR0 2")]
+)
+def test_a_sector_is_normalised(raw, sector):
+    assert normalise_sector(raw) == sector
+
+
+@pytest.mark.parametrize("raw", ["SM11", "SM1", "SM1 1A", "SM1 12", "1SM 1", ""])
+def test_a_sector_needs_its_space_and_one_digit(raw):
+    with pytest.raises(InvalidPostcode, match="not a valid UK postcode or postcode sector"):
+        normalise_sector(raw)
+
+
+def test_a_sector_is_located_at_the_middle_of_its_postcodes(geography):
+    place = locate_postcode_or_sector("sm1 1")
+    inside = Postcode.objects.filter(postcode__startswith="SM1 1", latitude__isnull=False)
+    assert place.is_sector and place.name == "SM1 1"
+    assert min(p.latitude for p in inside) < place.latitude < max(p.latitude for p in inside)
+    assert min(p.longitude for p in inside) < place.longitude < max(p.longitude for p in inside)
+    full = locate_postcode_or_sector("sm11aa")
+    assert (full.name, full.is_sector) == ("SM1 1AA", False)
+    with pytest.raises(UnknownPostcode, match="'ZZ9 9' is not a postcode sector"):
+        locate_postcode_or_sector("zz9 9")
+    with pytest.raises(InvalidPostcode, match="'SM1 XYZ' is not a valid UK postcode$"):
+        locate_postcode_or_sector("SM1 XYZ")

@@ -27,7 +27,7 @@ EXPECTED_CSP = {
     "script-src": ["'self'", BASE_SCRIPT_HASH],
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:"],
-    "font-src": ["'self'", "https://assets.nhs.uk"],
+    "font-src": ["'self'"],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
