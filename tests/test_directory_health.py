@@ -81,9 +81,7 @@ def directory(geography):
         {"areas_served": "Sutton", "status": "archived", "last_reviewed": LONG_AGO},
         {"areas_served": "Wandsworth", "last_reviewed": LONG_AGO},  # then it lists no area
     ]
-    services = save(
-        [service_row(service=f"Service {i}", **kind) for i, kind in enumerate(kinds)]
-    )
+    services = save([service_row(service=f"Service {i}", **kind) for i, kind in enumerate(kinds)])
     # No import or form makes a service that lists no area, but the admin can: count it too.
     services[-1].areas_served.clear()
     return services

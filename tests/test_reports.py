@@ -394,9 +394,7 @@ def test_the_dashboard_refuses_a_part_month_for_a_lead(personas, client):
     assert response.status_code == 200
     text = response.content.decode()
     assert "There is a problem" in text
-    assert (
-        "The start date must be the first day of a month, for example 1 January 2026" in text
-    )
+    assert "The start date must be the first day of a month, for example 1 January 2026" in text
     assert 'href="#id_date_from"' in text  # the error summary links to the field
     assert "<section" not in text  # no report under dates that were refused
 

@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0004_listings_sources_reviews'),
+        ("directory", "0004_listings_sources_reviews"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='service',
-            index=models.Index(condition=models.Q(('serves_nationally', True)), fields=['status'], name='service_national'),
+            model_name="service",
+            index=models.Index(
+                condition=models.Q(("serves_nationally", True)),
+                fields=["status"],
+                name="service_national",
+            ),
         ),
     ]
