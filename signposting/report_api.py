@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from audit import log as audit
 from audit.models import Action
-from config.validators import EARLIEST_DATE, LATEST_DATE, plausible_date
+from config.validators import plausible_date
 from directory.models import Area
 from signposting.exports import safe_frame, text_cell
 from signposting.models import Team
@@ -32,10 +32,6 @@ from signposting.reports.scope import last_day, whole_month_errors
 MAX_PERIOD_DAYS = 366 * 5
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 class ReportScopeForm(forms.Form):
     """Period and scope, shared by the API and the dashboard. Its messages say what to fix in
     plain words (NHS.UK error message style); the API gives them by parameter name."""
@@ -43,6 +39,7 @@ class ReportScopeForm(forms.Form):
     date_from = forms.DateField(
         required=False,
         label="Start date",
+        validators=[plausible_date],
         error_messages={
             "invalid": "Enter the start date as year, month and day, for example 2026-01-01"
         },
@@ -50,6 +47,7 @@ class ReportScopeForm(forms.Form):
     date_to = forms.DateField(
         required=False,
         label="End date",
+        validators=[plausible_date],
         error_messages={
             "invalid": "Enter the end date as year, month and day, for example 2026-12-31"
         },
@@ -79,22 +77,6 @@ class ReportScopeForm(forms.Form):
         super().__init__(data, *args, **kwargs)
         self.reader = reader or Reader(lead=True)
         self.forbidden = False  # a team member asked for another team
-
-    def _plausible(self, name: str, what: str) -> dt.date | None:
-        value = self.cleaned_data.get(name)
-        try:
-            plausible_date(value)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                f"The {what} must be between {_day(EARLIEST_DATE)} and {_day(LATEST_DATE)}"
-            ) from None
-        return value
-
-    def clean_date_from(self):
-        return self._plausible("date_from", "start date")
-
-    def clean_date_to(self):
-        return self._plausible("date_to", "end date")
 
     def clean(self):
         cleaned = super().clean()

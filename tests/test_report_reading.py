@@ -65,7 +65,7 @@ def referrals_from_inside_and_outside(personas):
         ({"from": "2026-01-01", "to": "2026-02-15"}, "id_date_to",
          "The end date must be the last day of a month, for example 28 February 2026"),
         ({"from": "1999-01-01", "to": "2026-01-31"}, "id_date_from",
-         "The start date must be between 1 January 2000 and 31 December 2100"),
+         "Give a date from 2000-01-01 to 2100-12-31; 1999-01-01 is outside."),
         ({"from": "2016-01-01", "to": "2026-01-31"}, "id_date_from",
          "The period must be 5 years or shorter"),
         ({"area": "NOWHERE"}, "id_area", "Choose an ICB or borough from the list"),

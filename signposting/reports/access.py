@@ -15,7 +15,7 @@ heatmap list that area's boroughs, not every borough. They may choose another ar
 from dataclasses import dataclass
 
 from directory.models import Area
-from signposting.models import Team
+from signposting.models import Membership, Team
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,10 @@ def reader_of(user) -> Reader | None:
     if not user.is_authenticated:
         return None
     if user.has_perm("signposting.view_reports"):
-        membership = getattr(user, "membership", None)
-        area = membership.team.funding_area if membership is not None else None
-        return Reader(lead=True, area=area)
+        membership = (
+            Membership.objects.select_related("team__funding_area").filter(user=user).first()
+        )
+        return Reader(lead=True, area=membership.team.funding_area if membership else None)
     membership = getattr(user, "membership", None)
     if user.has_perm("signposting.view_referral") and membership is not None:
         return Reader(lead=False, team=membership.team)
