@@ -95,10 +95,16 @@ def gap_heatmap(gaps: pd.DataFrame) -> str | None:
     rows = boroughs + ([OTHER_AREAS] if len(other) else [])
     cells = pd.concat([gaps, other]).set_index(["borough", "need"])
     top = max(1, int(gaps["services_open"].max())) if len(gaps) else 1
+    notes = [
+        "Number: open services residents may use (darker blue: more).",
+        '"gap" (red): demand and no open service.',
+    ]
+    if len(other):
+        notes.append("Other areas: demand from patients living outside these boroughs.")
     left, head, size_w, size_h = 150, 150, 44, 24
-    width = left + size_w * len(needs) + 10
-    legend = 3 if len(other) else 2
-    height = head + size_h * len(rows) + 18 * legend + 16
+    # Wide enough for the grid and for the notes below it (about 6.5 px a character).
+    width = max(left + size_w * len(needs) + 10, left + round(6.5 * max(map(len, notes))))
+    height = head + size_h * len(rows) + 18 * len(notes) + 16
     body = []
     for j, need in enumerate(needs):
         x = left + j * size_w + size_w / 2
@@ -137,12 +143,6 @@ def gap_heatmap(gaps: pd.DataFrame) -> str | None:
                 f'text-anchor="middle" fill="{text_colour(fill)}"{bold}>{text}</text></g>'
             )
     y = head + size_h * len(rows) + 18
-    notes = [
-        "Number: open services residents may use (darker blue: more).",
-        '"gap" (red): demand and no open service.',
-    ]
-    if len(other):
-        notes.append("Other areas: demand from patients living outside these boroughs.")
     for k, line in enumerate(notes):
         body.append(f'<text x="{left}" y="{y + 18 * k}" fill="{TEXT}">{escape(line)}</text>')
     return _svg(width, height, title, body)
