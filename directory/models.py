@@ -320,6 +320,13 @@ class Service(models.Model):
             models.Index(fields=["status", "capacity"]),
             models.Index(fields=["last_reviewed"]),
             models.Index(fields=["source", "external_id"]),
+            # The few services that serve the whole country, found without reading the rest
+            # (the directory health report counts them for every area).
+            models.Index(
+                fields=["status"],
+                condition=models.Q(serves_nationally=True),
+                name="service_national",
+            ),
         ]
 
     def __str__(self):

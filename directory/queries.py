@@ -18,20 +18,33 @@ def review_due_before() -> dt.date:
     return timezone.localdate() - dt.timedelta(days=REVIEW_AFTER_DAYS)
 
 
-def needs_review(services: QuerySet) -> QuerySet:
-    """Published services not reviewed in the last 12 months (or never)."""
-    return services.filter(status=Service.Status.PUBLISHED).filter(
-        Q(last_reviewed__lt=review_due_before()) | Q(last_reviewed__isnull=True)
+def review_due(prefix: str = "") -> Q:
+    """The condition "not reviewed in the last 12 months (or never)", on a service reached
+    through prefix (e.g. "service__"), for filters and conditional counts alike."""
+    return Q(**{f"{prefix}last_reviewed__lt": review_due_before()}) | Q(
+        **{f"{prefix}last_reviewed__isnull": True}
     )
 
 
-def serving_area(services: QuerySet, area: Area) -> QuerySet:
-    """Services serving the area: directly, through its ICB or member boroughs, or nationally."""
+def needs_review(services: QuerySet) -> QuerySet:
+    """Published services not reviewed in the last 12 months (or never)."""
+    return services.filter(status=Service.Status.PUBLISHED).filter(review_due())
+
+
+def serving_codes(area: Area) -> set[str]:
+    """The area codes a service may list to serve the area: its own, its ICB's (a borough) or
+    its member boroughs' (an ICB)."""
     codes = {area.code}
     if area.kind == Area.Kind.LOCAL_AUTHORITY and area.icb_id:
         codes.add(area.icb_id)
     if area.kind == Area.Kind.ICB:
         codes |= set(area.members.values_list("code", flat=True))
+    return codes
+
+
+def serving_area(services: QuerySet, area: Area) -> QuerySet:
+    """Services serving the area: directly, through its ICB or member boroughs, or nationally."""
+    codes = serving_codes(area)
     return services.filter(Q(serves_nationally=True) | Q(areas_served__in=codes)).distinct()
 
 

@@ -1,7 +1,11 @@
 """The reports page: every report as a table, with charts and downloads.
 
 A network lead sees across teams and areas, through disclosure control, over whole months; a
-team member sees their own team's reports, exact (signposting.reports.access).
+team member sees their own team's reports, exact (signposting.reports.access). A lead who
+works for an area (their team's funding area) sees it first.
+
+A period or scope that cannot be used shows no report: the error summary and the form say what
+to fix, and nothing is shown under dates that were refused.
 """
 
 from urllib.parse import urlencode
@@ -11,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from signposting.report_api import ReportScopeForm
-from signposting.reports import REPORTS, ReportData, Scope, default_scope
+from signposting.reports import REPORTS, ReportData
 from signposting.reports.access import reader_of
 from signposting.reports.disclosure import note, threshold
 
@@ -23,24 +27,53 @@ def dashboard(request):
     reader = reader_of(request.user)
     if reader is None:
         raise PermissionDenied
-    form = ReportScopeForm(request.GET or None, reader=reader)
-    year = default_scope()
-    scope = Scope(year.start, year.end, team=reader.team, exact=reader.exact)
-    if form.is_bound and form.is_valid():
-        scope = form.cleaned_data["scope"]
+    data = request.GET.copy()
+    if reader.area is not None and "area" not in data:
+        data["area"] = reader.area.code  # the lead's own area first; "All areas" is a choice
+    form = ReportScopeForm(data, reader=reader)
+    scope = form.cleaned_data["scope"] if form.is_valid() else None
+    context = {
+        "form": form,
+        "scope": scope,
+        "reader": reader,
+        "sections": sections(scope) if scope is not None else [],
+        "note": note(reader.exact),
+        "threshold": threshold(),
+        "date_from": request.GET.get("from", scope.start.isoformat() if scope else ""),
+        "date_to": request.GET.get("to", scope.end.isoformat() if scope else ""),
+        "date_fields": [
+            (
+                form["date_from"],
+                "from",
+                "Year-month-day, for example 2026-01-01"
+                + (": the first day of a month" if reader.lead else ""),
+            ),
+            (
+                form["date_to"],
+                "to",
+                "Year-month-day, for example 2026-12-31"
+                + (": the last day of a month" if reader.lead else ""),
+            ),
+        ],  # fmt: skip
+    }
+    return render(request, "signposting/dashboard.html", context)
+
+
+def sections(scope) -> list[dict]:
+    """Every report of the scope: its first rows, charts and download links."""
     data = ReportData(scope)  # each cube is queried once for every report on the page
     data.prefetch()
     params = {
         "from": scope.start.isoformat(),
         "to": scope.end.isoformat(),
-        **({"area": scope.area.code} if scope.area else {}),
+        "area": scope.area.code if scope.area else "",
         **({"team": scope.team.pk} if scope.team else {}),
     }
-    sections = []
+    result = []
     for name, spec in REPORTS.items():
         frame = spec.function(scope, data)
         shown = frame.head(TABLE_ROWS)
-        sections.append(
+        result.append(
             {
                 "name": name,
                 "title": spec.title,
@@ -49,21 +82,9 @@ def dashboard(request):
                 "rows": shown.astype(object).where(shown.notna(), "").values.tolist(),
                 "total_rows": len(frame),
                 "charts": [svg for chart in spec.charts if (svg := chart(frame))],
-                "csv": f"/api/v1/reports/{name}/?{urlencode({**params, 'format': 'csv'})}",
+                "csv": "/api/v1/reports/"
+                f"{name}/?{urlencode({**params, 'format': 'csv', 'notes': 'true'})}",
                 "xlsx": f"/api/v1/reports/{name}/?{urlencode({**params, 'format': 'xlsx'})}",
             }
         )
-    return render(
-        request,
-        "signposting/dashboard.html",
-        {
-            "form": form,
-            "scope": scope,
-            "reader": reader,
-            "sections": sections,
-            "note": note(scope.exact),
-            "threshold": threshold(),
-            "date_from": request.GET.get("from", scope.start.isoformat()),
-            "date_to": request.GET.get("to", scope.end.isoformat()),
-        },
-    )
+    return result

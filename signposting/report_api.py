@@ -4,6 +4,7 @@ A network lead's figures come through disclosure control, over whole months; a t
 are their own team's, exact (signposting.reports.access).
 """
 
+import csv
 import datetime as dt
 import io
 
@@ -21,24 +22,51 @@ from audit import log as audit
 from audit.models import Action
 from config.validators import plausible_date
 from directory.models import Area
-from signposting.exports import safe_frame
+from signposting.exports import safe_frame, text_cell
 from signposting.models import Team
 from signposting.reports import REPORTS, Scope, build_report
 from signposting.reports.access import Reader, reader_of
+from signposting.reports.downloads import NOTES_MARK, file_name, notes
 from signposting.reports.scope import last_day, whole_month_errors
 
 MAX_PERIOD_DAYS = 366 * 5
 
 
 class ReportScopeForm(forms.Form):
-    """Period and scope, shared by the API and the dashboard."""
+    """Period and scope, shared by the API and the dashboard. Its messages say what to fix in
+    plain words (NHS.UK error message style); the API gives them by parameter name."""
 
-    date_from = forms.DateField(required=False, label="From", validators=[plausible_date])
-    date_to = forms.DateField(required=False, label="To", validators=[plausible_date])
-    area = forms.ModelChoiceField(
-        queryset=Area.objects.all(), to_field_name="code", required=False, label="ICB or borough"
+    date_from = forms.DateField(
+        required=False,
+        label="Start date",
+        validators=[plausible_date],
+        error_messages={
+            "invalid": "Enter the start date as year, month and day, for example 2026-01-01"
+        },
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, label="Team")
+    date_to = forms.DateField(
+        required=False,
+        label="End date",
+        validators=[plausible_date],
+        error_messages={
+            "invalid": "Enter the end date as year, month and day, for example 2026-12-31"
+        },
+    )
+    area = forms.ModelChoiceField(
+        queryset=Area.objects.all(),
+        to_field_name="code",
+        required=False,
+        label="ICB or borough",
+        empty_label="All areas",
+        error_messages={"invalid_choice": "Choose an ICB or borough from the list"},
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        label="Team",
+        empty_label="All teams",
+        error_messages={"invalid_choice": "Choose a team from the list"},
+    )
 
     def __init__(self, data=None, *args, reader: Reader | None = None, **kwargs):
         if data is not None:
@@ -55,17 +83,23 @@ class ReportScopeForm(forms.Form):
         end = cleaned.get("date_to") or last_day(timezone.localdate())
         start = cleaned.get("date_from") or twelve_months_to(end)
         team = cleaned.get("team")
-        if start > end:
-            self.add_error("date_from", "must be on or before 'to'")
+        if "date_from" in self.errors or "date_to" in self.errors:
+            pass  # a date that could not be read: nothing more to say about the period yet
+        elif start > end:
+            self.add_error("date_from", "The start date must be the same as or before the end date")
         elif (end - start).days > MAX_PERIOD_DAYS:
-            self.add_error("date_from", "the period can be at most five years")
+            self.add_error(
+                "date_from",
+                "The period must be 5 years or shorter: choose a later start date or an "
+                "earlier end date",
+            )
         elif self.reader.lead:
             for name, error in whole_month_errors(start, end).items():
                 self.add_error(f"date_{name}", error)
         if not self.reader.lead:
             if team is not None and team != self.reader.team:
                 self.forbidden = True
-                self.add_error("team", "you can see your own team's reports only")
+                self.add_error("team", "You can see your own team's reports only")
             team = self.reader.team
         cleaned["scope"] = Scope(
             start=start, end=end, area=cleaned.get("area"), team=team, exact=self.reader.exact
@@ -76,18 +110,42 @@ class ReportScopeForm(forms.Form):
         return {{"date_from": "from", "date_to": "to"}.get(k, k): v for k, v in self.errors.items()}
 
 
+def notes_wanted(value: str | None) -> bool:
+    """Read the notes parameter: true or false (1 or 0, yes or no)."""
+    if value is None or value.strip().lower() in ("", "false", "0", "no"):
+        return False
+    if value.strip().lower() in ("true", "1", "yes"):
+        return True
+    raise ValidationError({"notes": ["Use notes=true or notes=false"]})
+
+
+def _error_rows(data: dict) -> list[dict]:
+    """An error body as rows: quoted cells, made safe like any other."""
+    return [{"error": f"{k}: {v}"} for k, v in data.items()]
+
+
 class CSVRenderer(renderers.BaseRenderer):
+    """The rows as CSV; with notes (notes=true), first a line for each note, whose first cell
+    is "#" (signposting.reports.downloads)."""
+
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, dict):  # an error body: quoted cells, made safe like any other
-            data = [{"error": f"{k}: {v}"} for k, v in data.items()]
-        return safe_frame(pd.DataFrame(data)).to_csv(index=False).encode("utf-8")
+        if isinstance(data, dict):
+            data = _error_rows(data)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for what, value in (renderer_context or {}).get("notes") or []:
+            writer.writerow([NOTES_MARK, text_cell(what), text_cell(value)])
+        safe_frame(pd.DataFrame(data)).to_csv(buffer, index=False)
+        return buffer.getvalue().encode("utf-8")
 
 
 class XLSXRenderer(renderers.BaseRenderer):
+    """The rows as an Excel workbook: the "report" sheet, then (for a report) a "notes" one."""
+
     media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     format = "xlsx"
     charset = None
@@ -95,9 +153,17 @@ class XLSXRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, dict):
-            data = [{"error": f"{k}: {v}"} for k, v in data.items()]
+            data = _error_rows(data)
+        notes = (renderer_context or {}).get("notes") or []
         buffer = io.BytesIO()
-        safe_frame(pd.DataFrame(data)).to_excel(buffer, index=False, sheet_name="report")
+        with pd.ExcelWriter(buffer, engine="openpyxl") as workbook:
+            safe_frame(pd.DataFrame(data)).to_excel(workbook, index=False, sheet_name="report")
+            if notes:
+                frame = pd.DataFrame(notes, columns=["note", "value"])
+                safe_frame(frame).to_excel(workbook, index=False, sheet_name="notes")
+                sheet = workbook.sheets["notes"]
+                sheet.column_dimensions["A"].width = 20
+                sheet.column_dimensions["B"].width = 100
         return buffer.getvalue()
 
 
@@ -150,6 +216,14 @@ class ReportView(APIView):
                 "team", int, description="A team id (a team member: their own team only)"
             ),
             OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),
+            OpenApiParameter(
+                "notes",
+                bool,
+                description="CSV only: true starts the file with its notes (report, area, team, "
+                "period, disclosure rule, when made), one a line, each line's first cell '#': "
+                "read it with pandas' read_csv(comment='#'). Default false: a plain table. "
+                "Excel files always have a 'notes' sheet after the 'report' sheet.",
+            ),
         ],
         responses={
             (200, "application/json"): OpenApiResponse(
@@ -158,9 +232,16 @@ class ReportView(APIView):
                 "lead every count is a sum of counts rounded to multiples of 5 at the finest "
                 "level (team, boroughs, month, category); a team member's are exact.",
             ),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The rows as CSV"),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The rows as CSV (with notes=true, after the notes). The file name "
+                "(Content-Disposition) names the report, area, team, period and disclosure "
+                "rule: signpost-outcomes-sutton-2025-12-01-to-2026-11-30-rounded-to-5.csv",
+            ),
             (200, XLSXRenderer.media_type): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The rows as an Excel workbook"
+                OpenApiTypes.BINARY,
+                description="The rows as an Excel workbook: a 'report' sheet and a 'notes' "
+                "sheet; named as the CSV is",
             ),
             # Errors come in the format asked for (config/schema.py adds the CSV and XLSX forms).
             (400, "application/json"): OpenApiResponse(
@@ -181,14 +262,19 @@ class ReportView(APIView):
             if form.forbidden:
                 raise PermissionDenied("You can see your own team's reports only.")
             raise ValidationError(form.errors_by_parameter())
-        frame = build_report(name, form.cleaned_data["scope"])
+        scope = form.cleaned_data["scope"]
+        download = request.accepted_renderer.format in ("csv", "xlsx")
+        with_notes = notes_wanted(request.query_params.get("notes"))
+        frame = build_report(name, scope)
         rows = frame.astype(object).where(pd.notna(frame), None).to_dict("records")
         response = Response(rows)
-        if request.accepted_renderer.format in ("csv", "xlsx"):
-            scope = form.cleaned_data["scope"]
-            filename = (
-                f"signpost-{name}-{scope.start}-{scope.end}.{request.accepted_renderer.format}"
-            )
+        if download:
+            if with_notes or request.accepted_renderer.format == "xlsx":
+                self.notes = notes(name, scope)
+            filename = file_name(name, scope, request.accepted_renderer.format)
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             audit.record(request, Action.REPORT_EXPORTED, detail=name)
         return response
+
+    def get_renderer_context(self):
+        return {**super().get_renderer_context(), "notes": getattr(self, "notes", None)}

@@ -101,6 +101,7 @@ def walk_every_page(page: Page, url: str, django_user_model, settings, tmp_path,
         f"/feedback/{team_token(team)}/",
         f"/feedback/{team_token(team)}/print/",
         "/reports/",
+        "/reports/?from=2026-03-01&to=2026-01-31",  # a refused period: errors, no report
     ]:
         page.goto(url + path)
         visit(path)

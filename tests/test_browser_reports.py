@@ -32,9 +32,14 @@ def test_a_network_lead_sees_the_gap_heatmap_and_a_teamless_user_is_refused(
     expect(page.locator("#report-gaps")).to_contain_text("Loneliness and isolation")
     expect(page.get_by_role("link", name="CSV of gaps in provision")).to_be_visible()
     # A part-month period is refused with a form error, not answered.
-    page.get_by_label("From (YYYY-MM-DD, first of a month)").fill("2026-01-15")
+    page.get_by_label("Start date").fill("2026-01-15")
     page.get_by_role("button", name="Show reports").click()
-    expect(page.locator(".nhsuk-error-summary")).to_contain_text("whole months")
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("The start date must be the first day of a month")
+    # No report under the refused dates; the summary's link takes you to the field.
+    expect(page.locator("#report-gaps")).to_have_count(0)
+    summary.get_by_role("link").click()
+    expect(page.get_by_label("Start date")).to_be_focused()
 
     page.get_by_role("button", name="Sign out lead").click()
     sign_in(page, live_server.url, "worker", "worker-pass-123")

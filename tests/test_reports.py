@@ -345,7 +345,8 @@ def test_a_lead_may_only_ask_for_whole_months(lead_api, personas):
     assert "2026-01-01" in response.json()["from"][0]
     response = lead_api.get("/api/v1/reports/uptake/?from=2026-01-01&to=2026-01-30")
     assert response.status_code == 400
-    assert "to=2026-01-31" in response.json()["to"][0]
+    assert "the last day of a month" in response.json()["to"][0]
+    assert "2026-01-31" in response.json()["to"][0]
     assert lead_api.get("/api/v1/reports/uptake/?from=2026-01-01&to=2026-03-31").status_code == 200
 
 
@@ -393,7 +394,9 @@ def test_the_dashboard_refuses_a_part_month_for_a_lead(personas, client):
     assert response.status_code == 200
     text = response.content.decode()
     assert "There is a problem" in text
-    assert "reports across teams cover whole months: use from=2026-01-01" in text
+    assert "The start date must be the first day of a month, for example 1 January 2026" in text
+    assert 'href="#id_date_from"' in text  # the error summary links to the field
+    assert "<section" not in text  # no report under dates that were refused
 
 
 def test_a_team_member_sees_their_teams_exact_dashboard(personas, client):

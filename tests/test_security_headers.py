@@ -94,7 +94,7 @@ def test_the_report_charts_have_no_inline_style_and_keep_their_size_and_colours(
         assert re.match(r'<svg [^>]*width="\d+" height="\d+"', svg)
         assert 'role="img"' in svg and "aria-label=" in svg
     fills = set(re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"', "".join(charts)))
-    assert fills and fills <= {*charts_module.PALETTE, *charts_module.BLUES, charts_module.GAP_FILL}
+    assert fills and fills <= {*charts_module.PALETTE, *charts_module.HEATMAP_FILLS}
 
 
 def test_every_response_has_a_permissions_policy(client):

@@ -6,17 +6,24 @@
   team's reports only, exact, for any dates: the team knows its patients, and this is how the
   evaluation's tables were made.
 - Anyone else sees no reports.
+
+A network lead who belongs to a team works for the area that funds it (a lead of South West
+London: a team funded by the ICB): the reports page opens on that area, so its gap report and
+heatmap list that area's boroughs, not every borough. They may choose another area, or all.
 """
 
 from dataclasses import dataclass
 
-from signposting.models import Team
+from directory.models import Area
+from signposting.models import Membership, Team
 
 
 @dataclass(frozen=True)
 class Reader:
     lead: bool
     team: Team | None = None
+    # A network lead's own area (their team's funding area), where the reports page opens.
+    area: Area | None = None
 
     @property
     def exact(self) -> bool:
@@ -28,7 +35,10 @@ def reader_of(user) -> Reader | None:
     if not user.is_authenticated:
         return None
     if user.has_perm("signposting.view_reports"):
-        return Reader(lead=True)
+        membership = (
+            Membership.objects.select_related("team__funding_area").filter(user=user).first()
+        )
+        return Reader(lead=True, area=membership.team.funding_area if membership else None)
     membership = getattr(user, "membership", None)
     if user.has_perm("signposting.view_referral") and membership is not None:
         return Reader(lead=False, team=membership.team)

@@ -13,17 +13,25 @@ from html import escape
 
 import pandas as pd
 
+from signposting.reports.gaps import OTHER_AREAS
 from signposting.vocabulary import WAITING, Kind
 
 NHS_BLUE = "#005eb8"
-TEXT = "#212b32"
-GAP_FILL = "#d5281b"  # NHS red: white text on it is 5.1:1
-# Light to dark blues; text on the first three is dark, on the others white (both >= 4.5:1).
-BLUES = ["#f0f4f5", "#d2e3f4", "#a6c8ea", "#1d6cb8", "#005eb8", "#003d78"]
-DARK_FROM = 3
+TEXT = "#212b32"  # NHS.UK text colour
+WHITE = "#ffffff"
 PALETTE = ["#005eb8", "#41b6e6", "#ffb81c", "#d5281b", "#768692", "#330072", "#009639"]
 BOLD = ' font-weight="bold"'
 FONT = 'font-family="Frutiger W01, Arial, sans-serif" font-size="12"'
+
+# The gap heatmap's fills, all from the NHS identity colour palette: NHS pale grey for no open
+# service, then NHS light blue, bright blue, blue and dark blue as open services grow; NHS
+# red for a gap (demand and no open service); white, outlined in NHS mid grey, for demand from
+# other areas. The text on each is chosen by contrast (text_colour), never by position.
+HEAT_SCALE = ["#e8edee", "#41b6e6", "#0072ce", "#005eb8", "#003087"]
+GAP_FILL = "#d5281b"
+OTHER_FILL = WHITE
+OTHER_STROKE = "#768692"
+HEATMAP_FILLS = (*HEAT_SCALE, GAP_FILL, OTHER_FILL)
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
@@ -38,28 +46,65 @@ def _number(value) -> str:
     return f"{int(value):,}"
 
 
+def luminance(colour: str) -> float:
+    """The relative luminance of a "#rrggbb" colour (WCAG 2.2)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    """The WCAG contrast ratio of two colours, from 1 to 21."""
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_colour(fill: str) -> str:
+    """White or the NHS text colour on fill: whichever contrasts more."""
+    return WHITE if contrast(fill, WHITE) >= contrast(fill, TEXT) else TEXT
+
+
+def heat_fill(services: int, top: int) -> str:
+    """The scale's colour for a count of open services, the largest shown being top."""
+    if services <= 0:
+        return HEAT_SCALE[0]
+    steps = len(HEAT_SCALE) - 1
+    return HEAT_SCALE[1 + min(steps - 1, (steps * services - 1) // max(1, top))]
+
+
 HEATMAP_BOROUGHS = 20
 
 
 def gap_heatmap(gaps: pd.DataFrame) -> str | None:
     """Boroughs by needs: the services open to residents; "gap" only where there is demand and
-    no service. Cells with no demand and no service show 0, not "gap". At most 20 boroughs:
+    no service. Cells with no demand and no service show 0, not "gap". A last row, "Other
+    areas", shows the demand from patients living outside these boroughs. At most 20 boroughs:
     those with the most demand (the table and downloads have them all)."""
     if gaps.empty:
         return None
     title = "Services open to each borough's residents, by need"
+    other = gaps[gaps["borough"] == OTHER_AREAS]
+    gaps = gaps[gaps["borough"] != OTHER_AREAS]
     boroughs = sorted(gaps["borough"].unique())
     if len(boroughs) > HEATMAP_BOROUGHS:
         demand = gaps.groupby("borough")["demand"].sum().sort_values(ascending=False)
         boroughs = sorted(demand.index[:HEATMAP_BOROUGHS])
         gaps = gaps[gaps["borough"].isin(boroughs)]
         title += f" (the {HEATMAP_BOROUGHS} boroughs with the most demand)"
-    needs = sorted(gaps["need"].unique())
-    cells = gaps.set_index(["borough", "need"])
-    top = max(1, int(gaps["services_open"].max()))
+    needs = sorted(set(gaps["need"]) | set(other["need"]))
+    rows = boroughs + ([OTHER_AREAS] if len(other) else [])
+    cells = pd.concat([gaps, other]).set_index(["borough", "need"])
+    top = max(1, int(gaps["services_open"].max())) if len(gaps) else 1
+    notes = [
+        "Number: open services residents may use (darker blue: more).",
+        '"gap" (red): demand and no open service.',
+    ]
+    if len(other):
+        notes.append("Other areas: demand from patients living outside these boroughs.")
     left, head, size_w, size_h = 150, 150, 44, 24
-    width = left + size_w * len(needs) + 10
-    height = head + size_h * len(boroughs) + 40
+    # Wide enough for the grid and for the notes below it (about 6.5 px a character).
+    width = max(left + size_w * len(needs) + 10, left + round(6.5 * max(map(len, notes))))
+    height = head + size_h * len(rows) + 18 * len(notes) + 16
     body = []
     for j, need in enumerate(needs):
         x = left + j * size_w + size_w / 2
@@ -67,7 +112,7 @@ def gap_heatmap(gaps: pd.DataFrame) -> str | None:
             f'<text x="{x}" y="{head - 6}" transform="rotate(-55 {x} {head - 6})" '
             f'fill="{TEXT}">{escape(need)}</text>'
         )
-    for i, borough in enumerate(boroughs):
+    for i, borough in enumerate(rows):
         y = head + i * size_h
         body.append(
             f'<text x="{left - 6}" y="{y + 16}" text-anchor="end" fill="{TEXT}">'
@@ -77,28 +122,29 @@ def gap_heatmap(gaps: pd.DataFrame) -> str | None:
             if (borough, need) not in cells.index:
                 continue
             row = cells.loc[(borough, need)]
-            services, demand = int(row["services_open"]), int(row["demand"])
-            gap = services == 0 and demand > 0
-            if gap:
-                fill, colour, text = GAP_FILL, "#ffffff", "gap"
-            else:
-                step = 0 if services == 0 else 1 + min(4, (4 * services - 1) // top)
-                fill = BLUES[step]
-                colour = "#ffffff" if step >= DARK_FROM else TEXT
-                text = str(services)
+            demand = int(row["demand"])
             x = left + j * size_w
-            tip = f"{borough}, {need}: {services} open services, demand {demand}"
+            stroke = ""
+            if borough == OTHER_AREAS:
+                fill, text, value = OTHER_FILL, str(demand), demand
+                stroke = f' stroke="{OTHER_STROKE}"'
+                tip = f"Other areas, {need}: demand {demand} from patients living elsewhere"
+            else:
+                services = int(row["services_open"])
+                gap = services == 0 and demand > 0
+                fill = GAP_FILL if gap else heat_fill(services, top)
+                text, value = ("gap" if gap else str(services)), services
+                tip = f"{borough}, {need}: {services} open services, demand {demand}"
+            bold = BOLD if text == "gap" else ""
             body.append(
-                f'<g data-value="{services}"><title>{escape(tip)}</title>'
+                f'<g data-value="{value}"><title>{escape(tip)}</title>'
                 f'<rect x="{x}" y="{y}" width="{size_w - 2}" height="{size_h - 2}" '
-                f'fill="{fill}"/><text x="{x + size_w / 2 - 1}" y="{y + 16}" '
-                f'text-anchor="middle" fill="{colour}"'
-                f"{BOLD if gap else ''}>{text}</text></g>"
+                f'fill="{fill}"{stroke}/><text x="{x + size_w / 2 - 1}" y="{y + 16}" '
+                f'text-anchor="middle" fill="{text_colour(fill)}"{bold}>{text}</text></g>'
             )
-    body.append(
-        f'<text x="{left}" y="{height - 12}" fill="{TEXT}">Number: open services residents may '
-        'use. "gap": demand and no open service.</text>'
-    )
+    y = head + size_h * len(rows) + 18
+    for k, line in enumerate(notes):
+        body.append(f'<text x="{left}" y="{y + 18 * k}" fill="{TEXT}">{escape(line)}</text>')
     return _svg(width, height, title, body)
 
 

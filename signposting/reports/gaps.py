@@ -16,9 +16,14 @@ from signposting.reports.scope import Scope
 
 COVERAGE_KM = 2.0
 COLUMNS = ["borough", "need", "services_open", "demand", "unmet", "coverage_2km_percent"]
+# Demand from patients living outside the listed boroughs (or where they live is not known):
+# one row per need with such demand, after the boroughs, with no services or coverage.
+OTHER_AREAS = "Other areas"
 
 
 def gap_boroughs(scope: Scope) -> list[Area]:
+    """The boroughs the gap report lists: the scope's area's (an ICB's six boroughs, or the one
+    borough); else the team's funding area's; else every borough in an ICB."""
     codes = scope.codes
     if codes is None and scope.team is not None and scope.team.funding_area_id:
         codes = Scope(scope.start, scope.end, scope.team.funding_area).codes
@@ -32,7 +37,8 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     """For each borough and need: the open services its residents may use; the demand (needs
     referred from residents); the unmet demand (needs with no service available, or whose every
     service answered full, declined or not eligible); and the share of the borough's postcodes
-    within 2 km of such a service delivered in person. Worst first."""
+    within 2 km of such a service delivered in person. Worst first. Then "Other areas": the
+    demand from patients living outside these boroughs, by need."""
     index = current_index()
     cells = (data or ReportData(scope)).needs()
     demand = cells.groupby(["home", "need"])["count"].sum().to_dict()
@@ -40,7 +46,8 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
     needs = list(Need.objects.order_by("name").values_list("pk", "name"))
     rows = []
     version = _postcode_version()
-    for borough in gap_boroughs(scope):
+    boroughs = gap_boroughs(scope)
+    for borough in boroughs:
         provision = _provision(index, borough, [need_id for need_id, _ in needs], version)
         for need_id, need_name in needs:
             services_open, coverage = provision[need_id]
@@ -63,7 +70,31 @@ def gaps_report(scope: Scope, data: ReportData | None = None) -> pd.DataFrame:
          "need"],
         ascending=[False, False, True, False, True, True, True],
     )  # fmt: skip
-    return frame.drop(columns="no_service").reset_index(drop=True)
+    frame = frame.drop(columns="no_service")
+    other = _other_areas(cells, {b.code for b in boroughs}, needs)
+    frame = pd.concat([frame, other]) if len(other) else frame
+    return frame.astype({"services_open": "Int64"}).reset_index(drop=True)
+
+
+def _other_areas(cells: pd.DataFrame, listed: set[str], needs: list) -> pd.DataFrame:
+    """Demand and unmet demand by need from patients whose home borough is not listed (a sum
+    of the same cells as every other figure)."""
+    outside = cells[~cells["home"].isin(listed)]
+    demand = outside.groupby("need")["count"].sum()
+    unmet = outside[outside["unmet"]].groupby("need")["count"].sum()
+    rows = [
+        {
+            "borough": OTHER_AREAS,
+            "need": name,
+            "services_open": pd.NA,
+            "demand": int(demand[need_id]),
+            "unmet": int(unmet.get(need_id, 0)),
+            "coverage_2km_percent": float("nan"),
+        }
+        for need_id, name in needs
+        if demand.get(need_id, 0) > 0
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 _provision_cache: dict[str, tuple[tuple, dict[int, tuple[int, float]]]] = {}

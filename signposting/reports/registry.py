@@ -31,6 +31,8 @@ class ReportSpec:
     counts: tuple[str, ...] = ()
     # Charts drawn from the report's own rows (charts.py), in the order shown.
     charts: tuple[Callable[[pd.DataFrame], str | None], ...] = ()
+    # False for a point-in-time report about the directory: the period asked for does not apply.
+    period_applies: bool = True
 
 
 REPORTS: dict[str, ReportSpec] = {
@@ -68,7 +70,9 @@ REPORTS: dict[str, ReportSpec] = {
     "feedback": ReportSpec(
         feedback_report, "Patient feedback", ("responses",), (charts.satisfaction,)
     ),
-    "directory-health": ReportSpec(directory_health_report, "Directory health"),
+    "directory-health": ReportSpec(
+        directory_health_report, "Directory health", period_applies=False
+    ),
 }
 
 

@@ -110,14 +110,25 @@ def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     return start.replace(day=1), last_day(end)
 
 
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def whole_month_errors(start: dt.date, end: dt.date) -> dict[str, str]:
-    """Why a period is not whole months, by parameter (empty if it is)."""
+    """Why a period is not whole months, by parameter (empty if it is), in plain words that
+    name the nearest date to use."""
     first, last = whole_months(start, end)
     errors = {}
     if start != first:
-        errors["from"] = f"reports across teams cover whole months: use from={first.isoformat()}"
+        errors["from"] = (
+            f"The start date must be the first day of a month, for example {_day(first)} "
+            f"({first.isoformat()}): reports across teams cover whole months"
+        )
     if end != last:
-        errors["to"] = f"reports across teams cover whole months: use to={last.isoformat()}"
+        errors["to"] = (
+            f"The end date must be the last day of a month, for example {_day(last)} "
+            f"({last.isoformat()}): reports across teams cover whole months"
+        )
     return errors
 
 
