@@ -12,6 +12,7 @@ from audit.models import Action
 from directory.models import DeliveryMode, GPPractice, Need, Service
 from directory.queries import listing_details
 from eligibility.engine import Verdict
+from signposting import last_search
 from signposting.actions import (
     TeamlessUser,
     create_referral_from,
@@ -46,20 +47,36 @@ CARRIED = [
 
 @never_cache
 @login_required
-def search(request):
-    """Show the search form; on POST, the matched services. The patient's details are not kept.
+def search(request, results=False):
+    """Show the search form; a POST that finds services keeps the search in the session and
+    redirects to the results (GET), which show the last search again (signposting/last_search.py).
 
     POST rather than GET so that the patient's postcode never appears in a URL, a server log
-    or the browser history.
+    or the browser history; the redirect, so that Back never asks to send the form again.
     """
-    form = SearchForm(request.POST or None)
+    submitted = request.method == "POST" and not results
+    data = request.POST if submitted else None
+    if results:
+        last = last_search.load(request.session)
+        if last is None:
+            messages.info(
+                request, "There are no results to go back to: a search is kept for 30 minutes."
+            )
+            return redirect("search")
+        data = last.querydict()
+    form = SearchForm(data)
     result = None
-    if request.method == "POST" and form.is_valid():
-        audit.record(request, Action.SEARCHED)  # what was searched for is not kept
+    if form.is_bound and form.is_valid():
+        if submitted:
+            audit.record(request, Action.SEARCHED)  # what was searched for is not kept
         try:
             result = match(form.to_query())
         except MatchError as exc:
             form.add_match_errors(exc)
+        else:
+            if submitted:
+                last_search.save(request.session, request.POST)
+                return redirect("search-results")
     context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
     if result is not None:
         shown = listing_details(m.entry.id for m in result.results)
@@ -149,6 +166,7 @@ def record_referral(request):
             form.add_error(None, str(exc))
         else:
             audit.record(request, Action.REFERRAL_CREATED, referral_id=referral.pk)
+            last_search.attach_referral(request.session, referral.pk, request.POST["home_postcode"])
             messages.success(request, "The referral was recorded.")
             return redirect(referral)
     elif "confirm" not in request.POST:
