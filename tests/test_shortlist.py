@@ -178,7 +178,7 @@ def test_services_are_added_from_the_results_and_a_service_page(client, personas
     client.force_login(personas["lw"])
     client.post("/search/", SEARCH)
     results = client.get("/search/results/").content.decode()
-    assert "Add to shortlist<span" in results
+    assert "</span> to shortlist</button>" in results
     assert add(client, services[0], "debt")["Location"] == "/search/results/"
     page = client.get(f"/services/{services[1].pk}/").content.decode()
     assert f'href="/search/results/#service-{services[1].pk}">Back to results' in page
@@ -212,7 +212,7 @@ def test_a_service_for_a_need_not_searched_is_refused_and_the_list_is_kept(
 def test_a_service_page_without_a_search_links_to_the_directory(client, personas, services):
     client.force_login(personas["lw"])
     page = client.get(f"/services/{services[0].pk}/").content.decode()
-    assert "Back to all services" in page and "Add to shortlist" not in page
+    assert "Back to all services" in page and "to shortlist</button>" not in page
 
 
 # The messages -------------------------------------------------------------------------------
