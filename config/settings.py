@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "config.access.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionLimitMiddleware",
+    "signposting.last_search.ForgetExpiredSearch",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a locked-out sign-in into its answer (accounts.lockout).
     "axes.middleware.AxesMiddleware",

@@ -124,3 +124,17 @@ def attach_referral(session, referral_id: int, home_postcode: str) -> None:
     if search is not None and search.patient == "".join(home_postcode.split()).upper():
         search.referral_id = referral_id
         store(session, search)
+
+
+class ForgetExpiredSearch:
+    """Forget a search 30 minutes old on the next request, whatever page it is for, so that no
+    postcode stays in a session that is still in use for other work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and KEY in session:
+            load(session)
+        return self.get_response(request)

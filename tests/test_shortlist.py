@@ -425,3 +425,15 @@ def test_notify_settings_default_to_not_set_up(monkeypatch):
         "NOTIFY_EMAIL_TEMPLATE_ID": "",
         "NOTIFY_BASE_URL": "https://api.notifications.service.gov.uk",
     }
+
+
+def test_an_expired_search_is_forgotten_on_any_page(client, personas, services, monkeypatch):
+    client.force_login(personas["lw"])
+    client.post("/search/", SEARCH)
+    saved_at = client.session[last_search.KEY]["saved_at"]
+    monkeypatch.setattr(last_search.time, "time", lambda: saved_at + 30 * 60 - 1)
+    client.get("/referrals/")
+    assert sessions_holding(PATIENT) != []
+    monkeypatch.setattr(last_search.time, "time", lambda: saved_at + 30 * 60)
+    client.get("/referrals/")
+    assert sessions_holding(PATIENT) == []
