@@ -194,6 +194,9 @@ def send(request):
             try:
                 notify.send(channel, form.recipient, subject=shortlist.EMAIL_SUBJECT, body=body)
             except notify.NotifyError as exc:
+                if form.needs_source:  # the referral is recorded now: its source is not asked again
+                    form = SendShortlistForm(request.POST, needs_source=False)
+                    form.is_valid()
                 form.add_error(
                     None,
                     f"{exc} The services are recorded as signposted on referral "

@@ -337,6 +337,7 @@ def test_an_error_from_notify_is_explained_and_a_retry_records_nothing_twice(
     assert words in text
     assert "othing was sent" in text
     assert "sending again will not record them twice" in text
+    assert "Where the referral came from" not in text  # recorded: not asked again
     assert 'value="07700 900123"' in text  # what was typed is not lost
     assert Referral.objects.count() == 1 and len(signposted()) == 3
     assert send(client)["Location"] == "/search/shortlist/"
