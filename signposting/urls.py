@@ -1,22 +1,9 @@
 from django.urls import path
 
-from signposting import (
-    dashboard,
-    feedback_views,
-    listing_feedback_views,
-    referral_views,
-    shortlist_views,
-    views,
-)
+from signposting import dashboard, feedback_views, listing_feedback_views, referral_views, views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
-    path("search/results/", views.search, {"results": True}, name="search-results"),
-    path("search/shortlist/", shortlist_views.shortlist_page, name="shortlist"),
-    path("search/shortlist/add/", shortlist_views.add_service, name="shortlist-add"),
-    path("search/shortlist/remove/", shortlist_views.remove_service, name="shortlist-remove"),
-    path("search/shortlist/print/", shortlist_views.print_view, name="shortlist-print"),
-    path("search/shortlist/send/", shortlist_views.send, name="shortlist-send"),
     path(
         "services/<int:pk>/report/",
         listing_feedback_views.report_problem,

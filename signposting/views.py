@@ -12,7 +12,6 @@ from audit.models import Action
 from directory.models import DeliveryMode, GPPractice, Need, Service
 from directory.queries import listing_details
 from eligibility.engine import Verdict
-from signposting import last_search
 from signposting.actions import (
     TeamlessUser,
     create_referral_from,
@@ -20,6 +19,9 @@ from signposting.actions import (
     record_path_event,
 )
 from signposting.forms import RECORD_KINDS, RecordReferralForm, SearchForm
+from signposting.last_search import attach_referral
+from signposting.last_search import load as load_last_search
+from signposting.last_search import save as save_last_search
 from signposting.listing_feedback_views import may_report
 from signposting.matching import MatchError, match
 from signposting.vocabulary import PATH_LABELS, Kind
@@ -57,7 +59,7 @@ def search(request, results=False):
     submitted = request.method == "POST" and not results
     data = request.POST if submitted else None
     if results:
-        last = last_search.load(request.session)
+        last = load_last_search(request.session)
         if last is None:
             messages.info(
                 request, "There are no results to go back to: a search is kept for 30 minutes."
@@ -75,7 +77,7 @@ def search(request, results=False):
             form.add_match_errors(exc)
         else:
             if submitted:
-                last_search.save(request.session, request.POST)
+                save_last_search(request.session, request.POST)
                 return redirect("search-results")
     context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
     if result is not None:
@@ -166,7 +168,7 @@ def record_referral(request):
             form.add_error(None, str(exc))
         else:
             audit.record(request, Action.REFERRAL_CREATED, referral_id=referral.pk)
-            last_search.attach_referral(request.session, referral.pk, request.POST["home_postcode"])
+            attach_referral(request.session, referral.pk, request.POST["home_postcode"])
             messages.success(request, "The referral was recorded.")
             return redirect(referral)
     elif "confirm" not in request.POST:
