@@ -6,9 +6,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
+from signposting import shortlist
 from signposting.models import Membership, OutcomeEvent, Referral, Team
 from signposting.vocabulary import Kind
 
@@ -134,3 +135,31 @@ def _pk(number: str) -> int:
     from directory.models import Service
 
     return Service.objects.get(name=f"Sutton service {number}").pk
+
+
+def test_the_longest_shortlist_prints_on_two_pages_at_most(
+    page: Page, live_server, geography, django_user_model
+):
+    words = " ".join(["Friendly weekly support for people who feel alone or low."] * 12)
+    for n in range(1, shortlist.MAX_SERVICES + 1):
+        make_service(
+            service=f"Long listing {n}", needs="isolation", postcode="SM1 1AA",
+            phone=f"020 8000 000{n}", email=f"hello{n}@example.org",
+            website=f"https://example.org/{n}", address=f"{n} A Rather Long Street Name, Sutton",
+            description=words,
+        )  # fmt: skip
+    django_user_model.objects.create_user("lead", password="lead-pass-123").groups.add(
+        Group.objects.get(name="Network lead")
+    )
+    sign_in(page, live_server.url, "lead", "lead-pass-123")
+    page.goto(live_server.url + "/search/")
+    page.get_by_label("Patient's home postcode").fill(PATIENT)
+    page.get_by_label("Loneliness and isolation").check()
+    page.get_by_role("button", name="Find services").click()
+    for n in range(1, shortlist.MAX_SERVICES + 1):
+        page.get_by_role("button", name=f"Add Long listing {n} to shortlist").click()
+    page.goto(live_server.url + "/search/shortlist/print/")
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    printed = "\n".join(p.extract_text() for p in pdf.pages)
+    assert len(pdf.pages) == 2
+    assert all(f"Long listing {n}" in printed for n in range(1, shortlist.MAX_SERVICES + 1))
