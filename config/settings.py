@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 from config.logs import FORMATS, logging_config
+from config.notify import notify_settings
 from config.security import proxy_ssl_header, require_strong_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "config.access.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionLimitMiddleware",
+    "signposting.last_search.ForgetExpiredSearch",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a locked-out sign-in into its answer (accounts.lockout).
     "axes.middleware.AxesMiddleware",
@@ -205,6 +207,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "signpost@localhost")
 # The site's address for links in emails ("https://signpost.example.nhs.uk"). Empty: emails
 # give paths on the site ("/directory/review/") instead of whole links.
 SITE_URL = env_str("SITE_URL", "").rstrip("/")
+# GOV.UK Notify sends a patient's shortlist by text message or email (docs/notify.md): the API
+# key, a template per channel, and Notify's address (a local test server in the tests). Empty:
+# sending is not set up, and the shortlist offers print only. The client's own warnings are
+# left out of the logs: Signpost logs its own line, with no recipient in it.
+_notify = notify_settings()
+NOTIFY_API_KEY = _notify["NOTIFY_API_KEY"]
+NOTIFY_SMS_TEMPLATE_ID = _notify["NOTIFY_SMS_TEMPLATE_ID"]
+NOTIFY_EMAIL_TEMPLATE_ID = _notify["NOTIFY_EMAIL_TEMPLATE_ID"]
+NOTIFY_BASE_URL = _notify["NOTIFY_BASE_URL"]
 # Spreadsheets uploaded in the browser (directory/spreadsheet_uploads.py) wait here, private to
 # the server's user, until they are imported or cancelled, and are removed after a day. Every web
 # process must see the same folder (one host, or a shared volume).
@@ -236,6 +247,7 @@ LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), fmt=LOG_FORMAT)
 DEFAULT_EXCEPTION_REPORTER = "config.error_reports.RedactingExceptionReporter"
 # axes: failures and lockouts are warnings; its start-up and progress lines are not kept.
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+LOGGING["loggers"]["notifications_python_client"] = {"level": "ERROR"}
 
 # Static files: `manage.py collectstatic` (a release step, docs/deploy.md) gathers them into
 # STATIC_ROOT with hashed names and compressed copies; WhiteNoise serves them from there.

@@ -33,6 +33,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("", include("signposting.urls")),
+    path("", include("signposting.shortlist_urls")),
     path("", include("directory.urls")),
     # The NHS.UK frontend stylesheet refers to its icons as /assets/images/...
     re_path(

@@ -19,6 +19,9 @@ from signposting.actions import (
     record_path_event,
 )
 from signposting.forms import RECORD_KINDS, RecordReferralForm, SearchForm
+from signposting.last_search import attach_referral
+from signposting.last_search import load as load_last_search
+from signposting.last_search import save as save_last_search
 from signposting.listing_feedback_views import may_report
 from signposting.matching import MatchError, match
 from signposting.vocabulary import PATH_LABELS, Kind
@@ -46,20 +49,36 @@ CARRIED = [
 
 @never_cache
 @login_required
-def search(request):
-    """Show the search form; on POST, the matched services. The patient's details are not kept.
+def search(request, results=False):
+    """Show the search form; a POST that finds services keeps the search in the session and
+    redirects to the results (GET), which show the last search again (signposting/last_search.py).
 
     POST rather than GET so that the patient's postcode never appears in a URL, a server log
-    or the browser history.
+    or the browser history; the redirect, so that Back never asks to send the form again.
     """
-    form = SearchForm(request.POST or None)
+    submitted = request.method == "POST" and not results
+    data = request.POST if submitted else None
+    if results:
+        last = load_last_search(request.session)
+        if last is None:
+            messages.info(
+                request, "There are no results to go back to: a search is kept for 30 minutes."
+            )
+            return redirect("search")
+        data = last.querydict()
+    form = SearchForm(data)
     result = None
-    if request.method == "POST" and form.is_valid():
-        audit.record(request, Action.SEARCHED)  # what was searched for is not kept
+    if form.is_bound and form.is_valid():
+        if submitted:
+            audit.record(request, Action.SEARCHED)  # what was searched for is not kept
         try:
             result = match(form.to_query())
         except MatchError as exc:
             form.add_match_errors(exc)
+        else:
+            if submitted:
+                save_last_search(request.session, request.POST)
+                return redirect("search-results")
     context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
     if result is not None:
         shown = listing_details(m.entry.id for m in result.results)
@@ -149,6 +168,7 @@ def record_referral(request):
             form.add_error(None, str(exc))
         else:
             audit.record(request, Action.REFERRAL_CREATED, referral_id=referral.pk)
+            attach_referral(request.session, referral.pk, request.POST["home_postcode"])
             messages.success(request, "The referral was recorded.")
             return redirect(referral)
     elif "confirm" not in request.POST:

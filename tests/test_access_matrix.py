@@ -53,6 +53,8 @@ REFERRAL_FORM = page(lw=405, outsider=405, clinician=405, lead=403, editor=403) 
 SIGNED_IN = page(lw=200, outsider=200, clinician=200, lead=200, editor=200)
 REFERRAL_WORK = page(lw=200, outsider=200, clinician=200)
 EDITORS = page(editor=200)
+# Signed in, with no search in the session: sent back to the search form.
+SIGNED_IN_NO_SEARCH = dict.fromkeys(PERSONAS, 302) | {"anonymous": LOGIN}
 
 # URL name -> (arguments, expected status by persona). "{...}" values are filled from the world.
 MATRIX = {
@@ -95,6 +97,13 @@ MATRIX = {
     "api-token": ({}, dict.fromkeys(PERSONAS, 405)),
     # Link workers' and clinicians' work.
     "search": ({}, SIGNED_IN),  # the directory searched for a patient; recording needs a team
+    # The last search and its shortlist live in the session: without one, back to the search.
+    "search-results": ({}, SIGNED_IN_NO_SEARCH),
+    "shortlist": ({}, SIGNED_IN_NO_SEARCH),
+    "shortlist-print": ({}, SIGNED_IN_NO_SEARCH),
+    "shortlist-add": ({}, page(**dict.fromkeys(PERSONAS[1:], 405)) | {"admin": 405}),
+    "shortlist-remove": ({}, page(**dict.fromkeys(PERSONAS[1:], 405)) | {"admin": 405}),
+    "shortlist-send": ({}, page(lw=405, outsider=405, clinician=405) | {"admin": 405}),
     "service-report-problem": (
         {"pk": "{service}"},
         page(lw=200, outsider=200, clinician=200, editor=200),

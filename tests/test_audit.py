@@ -71,7 +71,7 @@ def test_the_pages_audit_search_create_view_record_list_and_export(personas, ser
     client = sign_in("lw")
     facts = {"home_postcode": POSTCODE, "gp_area": "E09000029", "age": "70",
              "needs": ["isolation"]}  # fmt: skip
-    assert client.post("/search/", facts).status_code == 200
+    assert client.post("/search/", facts, follow=True).status_code == 200
     saved = client.post(
         "/referrals/record/",
         {**facts, "service": service.pk, "source": "ward", "kind": "referred", "confirm": "1"},

@@ -34,6 +34,45 @@ def violations(page: Page) -> list[str]:
     return found
 
 
+def test_the_search_results_and_shortlist_pages_have_no_accessibility_violations(
+    page: Page, live_server, geography, django_user_model, settings
+):
+    """The results (GET, after the search's redirect), a service's page with a search to go back
+    to, the shortlist (sending not set up; set up; with errors) and its print view."""
+    from .notify_server import NotifyServer, configure
+
+    make_service(service="Sutton befriending", needs="isolation;debt", postcode="SM1 1AA")
+    service = make_service(service="Sutton lunch club", needs="isolation", postcode="SM1 1AA")
+    team = Team.objects.create(name="Sutton PCN social prescribing", funding_area_id="E09000029")
+    worker = django_user_model.objects.create_user("worker", password="worker-pass-123")
+    worker.groups.add(Group.objects.get(name="Link worker"))
+    Membership.objects.create(user=worker, team=team)
+    configure(settings, None)
+    problems = {}
+    sign_in(page, live_server.url, "worker", "worker-pass-123")
+    page.goto(live_server.url + "/search/")
+    page.get_by_label("Patient's home postcode").fill("SM2 6AA")
+    page.get_by_label("Loneliness and isolation").check()
+    page.get_by_label("Debt advice").check()
+    page.get_by_role("button", name="Find services").click()
+    problems["/search/results/"] = violations(page)
+    page.get_by_role("button", name="Add Sutton lunch club to shortlist").click()
+    problems["/search/results/ with a shortlist"] = violations(page)
+    page.goto(live_server.url + f"/services/{service.pk}/")
+    problems["/services/<pk>/ after a search"] = violations(page)
+    page.goto(live_server.url + "/search/shortlist/")
+    problems["/search/shortlist/ (sending not set up)"] = violations(page)
+    with NotifyServer() as server:
+        configure(settings, server)
+        page.goto(live_server.url + "/search/shortlist/")
+        problems["/search/shortlist/"] = violations(page)
+        page.get_by_role("button", name="Send by text message").click()
+        problems["/search/shortlist/send/ with errors"] = violations(page)
+    page.goto(live_server.url + "/search/shortlist/print/")
+    problems["/search/shortlist/print/"] = violations(page)
+    assert {path: found for path, found in problems.items() if found} == {}
+
+
 def test_the_checker_finds_violations_when_there_are_some(page: Page):
     page.set_content("<html><body><img src='x.png'><input type='text'></body></html>")
     found = " ".join(violations(page))

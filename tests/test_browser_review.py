@@ -22,7 +22,7 @@ def test_a_reported_problem_reaches_the_editors_and_is_resolved(
     worker.groups.add(Group.objects.get(name="Link worker"))
     Membership.objects.create(user=worker, team=team)
 
-    # From a search result: the back link returns to the search.
+    # From a search result: the back link returns to the same results.
     sign_in(page, live_server.url, "worker", "worker-pass-123")
     page.get_by_label("Patient's home postcode").fill("SM2 6AA")
     page.get_by_label("Loneliness and isolation").check()
@@ -37,10 +37,11 @@ def test_a_reported_problem_reaches_the_editors_and_is_resolved(
     )
     page.get_by_label("The service has closed").check()
     page.get_by_role("button", name="Send to the editors").click()
-    expect(page).to_have_url(f"{live_server.url}/search/")
+    expect(page).to_have_url(f"{live_server.url}/search/results/")
     expect(page.get_by_role("status")).to_contain_text(
         "the directory editors will review the listing for Sutton befriending"
     )
+    expect(page.locator("#can-use")).to_contain_text("Sutton befriending")
 
     # From the service page.
     page.goto(f"{live_server.url}/services/{service.pk}/")

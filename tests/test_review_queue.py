@@ -444,8 +444,10 @@ def test_an_editor_sees_the_queue_and_resolves_a_listing(client, befriending, pe
 def test_search_results_offer_a_report_link(client, befriending, personas):
     client.force_login(personas["lw"])
     response = client.post(
-        "/search/", {"home_postcode": "SM2 6AA", "gp_area": "E09000029", "needs": ["isolation"]}
+        "/search/",
+        {"home_postcode": "SM2 6AA", "gp_area": "E09000029", "needs": ["isolation"]},
+        follow=True,
     )
     text = response.content.decode()
-    assert f'href="/services/{befriending.pk}/report/?next=/search/"' in text
+    assert f'href="/services/{befriending.pk}/report/?next=/search/results/"' in text
     assert "Report a problem with this listing" in text

@@ -37,7 +37,9 @@ def test_the_search_page_needs_sign_in(client, services):
 
 def test_results_are_grouped_with_reasons(client, services, link_worker):
     response = client.post(
-        "/search/", {"home_postcode": "KT17 1AA", "gp_area": "E07000208", "needs": ["isolation"]}
+        "/search/",
+        {"home_postcode": "KT17 1AA", "gp_area": "E07000208", "needs": ["isolation"]},
+        follow=True,
     )
     assert response.status_code == 200
     text = response.content.decode()
@@ -52,7 +54,9 @@ def test_a_closed_service_is_listed_under_check_first_with_the_reason(
 ):
     make_service(service="Closed befriending", postcode="SM1 1AA", capacity="closed")
     response = client.post(
-        "/search/", {"home_postcode": "SM1 1AA", "gp_area": "E09000029", "needs": ["isolation"]}
+        "/search/",
+        {"home_postcode": "SM1 1AA", "gp_area": "E09000029", "needs": ["isolation"]},
+        follow=True,
     )
     text = response.content.decode()
     assert "Can use (1)" in text
@@ -63,10 +67,14 @@ def test_a_closed_service_is_listed_under_check_first_with_the_reason(
 
 
 def test_bad_input_is_explained(client, services, link_worker):
-    response = client.post("/search/", {"home_postcode": "SM1 XYZ", "needs": ["isolation"]})
+    response = client.post(
+        "/search/", {"home_postcode": "SM1 XYZ", "needs": ["isolation"]}, follow=True
+    )
     assert b"There is a problem" in response.content
     assert b"is not a valid UK postcode" in response.content
-    response = client.post("/search/", {"home_postcode": "SM1 1AA", "gp_practice": "NOPE1"})
+    response = client.post(
+        "/search/", {"home_postcode": "SM1 1AA", "gp_practice": "NOPE1"}, follow=True
+    )
     assert b"This field is required" in response.content  # no needs ticked
 
 
@@ -79,7 +87,7 @@ def test_searching_stores_nothing(client, services, link_worker):
     before = counts()
     audited = AuditEvent.objects.count()
     response = client.post(
-        "/search/", {"home_postcode": "SM2 6AA", "age": "54", "needs": ["isolation"]}
+        "/search/", {"home_postcode": "SM2 6AA", "age": "54", "needs": ["isolation"]}, follow=True
     )
     assert response.status_code == 200
     assert counts() == before
@@ -104,7 +112,7 @@ def card(text, name):
 
 def sutton_search(client, **filters):
     data = {"home_postcode": "SM1 1AA", "gp_area": "E09000029", "needs": ["isolation"]}
-    return client.post("/search/", {**data, **filters}).content.decode()
+    return client.post("/search/", {**data, **filters}, follow=True).content.decode()
 
 
 @pytest.fixture
