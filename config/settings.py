@@ -139,7 +139,8 @@ SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 # The audit log (audit/) is kept this long; `manage.py prune_audit_log` deletes older rows.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "search"
+# "/" sends a signed-in user to where their work starts (signposting.roles.start_page).
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"
