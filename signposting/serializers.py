@@ -218,6 +218,8 @@ class OutcomeEventSerializer(serializers.ModelSerializer):
             "corrects",
             "by_migration",
             "excluded_reason",
+            "not_open",
+            "override_reason",
         ]
 
 
