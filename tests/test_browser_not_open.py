@@ -24,6 +24,12 @@ VIEWPORTS = {
 }
 
 
+def fits(page, device: str) -> None:
+    """On the phone, nothing on the page is wider than its screen."""
+    if device == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 @pytest.mark.parametrize("device", VIEWPORTS)
 def test_recording_a_referral_to_a_service_not_open_to_the_patient(
     browser: Browser, live_server, geography, django_user_model, device
@@ -63,12 +69,14 @@ def test_recording_a_referral_to_a_service_not_open_to_the_patient(
     not_open = page.locator("#not-open")
     expect(not_open).to_contain_text("Epsom workers' walks")
     expect(not_open).to_contain_text("does not work")
+    fits(page, device)
     page.get_by_role("button", name="Record a referral to Epsom workers' walks").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Record the referral")
     warning = page.locator("#not-open-warning")
     expect(warning).to_contain_text("Epsom workers' walks is not open to this patient")
     expect(warning).to_contain_text("Only for people who live in or work in Epsom and Ewell")
+    fits(page, device)
     page.get_by_label("Where the referral came from").select_option(label="GP")
     page.get_by_role("button", name="Save referral").click()
     expect(page.locator(".nhsuk-error-summary")).to_contain_text(
@@ -89,6 +97,4 @@ def test_recording_a_referral_to_a_service_not_open_to_the_patient(
         NotOpen.NOT_ELIGIBLE,
         OverrideReason.SERVICE_AGREED,
     )
-    if device == "phone":  # nothing wider than the phone's screen
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()

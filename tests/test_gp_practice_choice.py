@@ -44,9 +44,7 @@ def test_the_type_aheads_name_and_code_is_the_practice_with_that_code(practices)
 def test_a_name_several_practices_share_offers_them(practices):
     bound = form(gp_practice="meadow lane")
     assert not bound.is_valid()
-    assert bound.errors["gp_practice"] == [
-        "2 practices match 'meadow lane': choose one below"
-    ]
+    assert bound.errors["gp_practice"] == ["2 practices match 'meadow lane': choose one below"]
     assert [p.code for p in bound.gp_choices] == ["Z00001", "Z00025"]
     chosen = form(gp_practice="meadow lane", gp_pick="Z00025")
     assert chosen.is_valid(), chosen.errors
