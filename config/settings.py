@@ -152,7 +152,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # The NHS.UK frontend comes from npm (package.json); `make` installs it into node_modules.
 NHSUK_FRONTEND_DIR = BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
-STATICFILES_DIRS = [BASE_DIR / "static", ("nhsuk", NHSUK_FRONTEND_DIR)]
+# The GP practice type-ahead on the search page (progressive enhancement), also from npm.
+AUTOCOMPLETE_DIR = BASE_DIR / "node_modules" / "accessible-autocomplete" / "dist"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("nhsuk", NHSUK_FRONTEND_DIR),
+    ("accessible-autocomplete", AUTOCOMPLETE_DIR),
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, expect
 
 from directory.importers.gp_practices import import_gp_practices
+from directory.models import GPPractice
 from signposting.models import Membership, OutcomeEvent, Team
 from signposting.vocabulary import NotOpen, OverrideReason
 
@@ -20,6 +21,10 @@ pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
 DEMO_PRACTICES = Path(__file__).resolve().parent.parent / "fixtures" / "gp_practices_demo.csv"
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "desktop without JavaScript": {
+        "viewport": {"width": 1280, "height": 900},
+        "java_script_enabled": False,
+    },
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
 }
 
@@ -52,6 +57,7 @@ def test_recording_a_referral_to_a_service_not_open_to_the_patient(
     expect(page.get_by_role("heading", level=1)).to_have_text("Find services for a patient")
     page.get_by_label("Patient's home postcode").fill("SM2 6AA")
     page.get_by_label("GP practice (optional)").fill("Meadow Lane")
+    page.get_by_label("GP practice (optional)").press("Escape")  # the type-ahead's suggestions
     page.get_by_label("Does not work").check()
     page.get_by_label("Loneliness and isolation").check()
     page.get_by_role("button", name="Find services").click()
@@ -98,3 +104,30 @@ def test_recording_a_referral_to_a_service_not_open_to_the_patient(
         OverrideReason.SERVICE_AGREED,
     )
     context.close()
+
+
+def test_the_gp_practice_type_ahead_offers_practices_by_name(
+    page, live_server, geography, django_user_model
+):
+    import_gp_practices(DEMO_PRACTICES)
+    team = Team.objects.create(name="Epsom and St Helier pain clinic", funding_area_id="QWE")
+    user = django_user_model.objects.create_user("worker", password="worker-pass-123")
+    user.groups.add(Group.objects.get(name="Link worker"))
+    Membership.objects.create(user=user, team=team)
+    make_service(service="Sutton befriending", postcode="SM1 1AA")
+
+    refused = []  # the strict Content-Security-Policy holds with the type-ahead running
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    sign_in(page, live_server.url, "worker", "worker-pass-123")
+    page.get_by_label("Patient's home postcode").fill("SM2 6AA")
+    gp = page.get_by_label("GP practice (optional)")
+    gp.press_sequentially("hawth")
+    suggestion = page.get_by_role("option", name="HAWTHORN SURGERY (DEMO) (Z00013)")
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    expect(gp).to_have_value("HAWTHORN SURGERY (DEMO) (Z00013)")
+    page.get_by_label("Loneliness and isolation").check()
+    page.get_by_role("button", name="Find services").click()
+    borough = GPPractice.objects.get(code="Z00013").local_authority.name
+    expect(page.locator("#patient-summary")).to_contain_text(f"GP in {borough}")
+    assert refused == []
