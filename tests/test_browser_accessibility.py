@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page
 
-from directory.importers.gp_practices import import_gp_practices
 from directory.models import Need
 from directory.reviews import report_problem
 from signposting.actions import create_referral, record_path_event
@@ -18,7 +17,6 @@ from .test_browser_referrals import sign_in
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
 
-DEMO_PRACTICES = Path(__file__).resolve().parent.parent / "fixtures" / "gp_practices_demo.csv"
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -84,21 +82,6 @@ def test_the_pages_have_no_accessibility_violations(
     problems["/search/ results"] = violations(page)
     page.get_by_role("button", name="Record a referral to Sutton befriending").click()
     problems["/referrals/record/"] = violations(page)
-    # A GP name two practices share, then a service not open to the patient, with its warning.
-    import_gp_practices(DEMO_PRACTICES)
-    make_service(service="Surrey befriending", postcode="KT17 1AA", eligible_areas="QXU")
-    page.goto(live_server.url + "/search/")
-    page.get_by_label("Patient's home postcode").fill("SM2 6AA")
-    page.get_by_label("GP practice (optional)").fill("Meadow Lane")
-    page.get_by_label("Loneliness and isolation").check()
-    page.get_by_role("button", name="Find services").click()
-    problems["/search/ GP practices to choose from"] = violations(page)
-    page.get_by_label("MEADOW LANE SURGERY (DEMO), CR0 0LU (Z00001)").check()
-    page.get_by_role("button", name="Find services").click()
-    page.get_by_role("button", name="Record a referral to Surrey befriending").click()
-    problems["/referrals/record/ not open"] = violations(page)
-    page.get_by_role("button", name="Save referral").click()
-    problems["/referrals/record/ not open, no reason"] = violations(page)
     for path in [
         "/referrals/",
         f"/referrals/{referral.pk}/",

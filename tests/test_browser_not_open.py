@@ -14,6 +14,7 @@ from signposting.models import Membership, OutcomeEvent, Team
 from signposting.vocabulary import NotOpen, OverrideReason
 
 from .factories import make_service
+from .test_browser_accessibility import violations
 from .test_browser_referrals import sign_in
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
@@ -131,3 +132,36 @@ def test_the_gp_practice_type_ahead_offers_practices_by_name(
     borough = GPPractice.objects.get(code="Z00013").local_authority.name
     expect(page.locator("#patient-summary")).to_contain_text(f"GP in {borough}")
     assert refused == []
+
+
+def test_the_states_of_the_pages_changed_here_have_no_accessibility_violations(
+    page, live_server, geography, django_user_model
+):
+    """axe-core (tests/test_browser_accessibility.py) on the search's GP choices and the record
+    step's warning, with and without its error."""
+    import_gp_practices(DEMO_PRACTICES)
+    team = Team.objects.create(name="Epsom and St Helier pain clinic", funding_area_id="QWE")
+    user = django_user_model.objects.create_user("worker", password="worker-pass-123")
+    user.groups.add(Group.objects.get(name="Link worker"))
+    Membership.objects.create(user=user, team=team)
+    make_service(service="Sutton befriending", postcode="SM1 1AA")
+    make_service(service="Surrey befriending", postcode="KT17 1AA", eligible_areas="QXU")
+
+    problems = {}
+    sign_in(page, live_server.url, "worker", "worker-pass-123")
+    page.get_by_label("Patient's home postcode").fill("SM2 6AA")
+    gp = page.get_by_label("GP practice (optional)")
+    gp.fill("Meadow Lane")
+    problems["/search/ GP suggestions"] = violations(page)
+    gp.press("Escape")
+    page.get_by_label("Loneliness and isolation").check()
+    page.get_by_role("button", name="Find services").click()
+    problems["/search/ GP practices to choose from"] = violations(page)
+    page.get_by_label("MEADOW LANE SURGERY (DEMO), CR0 0LU (Z00001)").check()
+    page.get_by_role("button", name="Find services").click()
+    problems["/search/ results in four groups"] = violations(page)
+    page.get_by_role("button", name="Record a referral to Surrey befriending").click()
+    problems["/referrals/record/ not open"] = violations(page)
+    page.get_by_role("button", name="Save referral").click()
+    problems["/referrals/record/ not open, no reason"] = violations(page)
+    assert {state: found for state, found in problems.items() if found} == {}
