@@ -86,11 +86,11 @@ def test_a_closed_practice_is_found_by_its_code_only(practices, tmp_path):
 def test_the_search_page_offers_the_practices_a_name_matches(client, practices, personas):
     client.force_login(personas["lw"])
     data = {"home_postcode": "SM1 1AA", "needs": ["isolation"], "gp_practice": "Meadow Lane"}
-    text = client.post("/search/", data).content.decode()
+    text = client.post("/search/", data, follow=True).content.decode()
     assert "2 practices match &#x27;Meadow Lane&#x27;: choose one below" in text
     assert 'name="gp_pick" type="radio" value="Z00001"' in text
     assert "MEADOW LANE SURGERY (DEMO), KT21 1AD (Z00025)" in text
-    picked = client.post("/search/", {**data, "gp_pick": "Z00001"}).content.decode()
+    picked = client.post("/search/", {**data, "gp_pick": "Z00001"}, follow=True).content.decode()
     assert "There is a problem" not in picked
     assert "GP in Croydon" in picked
     # The record step carries the practice's code, not the name that matched two.
