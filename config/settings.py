@@ -141,7 +141,8 @@ SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 # The audit log (audit/) is kept this long; `manage.py prune_audit_log` deletes older rows.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "search"
+# "/" sends a signed-in user to where their work starts (signposting.roles.start_page).
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"
@@ -155,10 +156,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # `npm ci` builds its stylesheet, without the fonts from assets.nhs.uk, into build/static/
 # (frontend/nhsuk.scss).
 NHSUK_FRONTEND_DIR = BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
+# The GP practice type-ahead on the search page (progressive enhancement), also from npm.
+AUTOCOMPLETE_DIR = BASE_DIR / "node_modules" / "accessible-autocomplete" / "dist"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     BASE_DIR / "build" / "static",
     ("nhsuk", NHSUK_FRONTEND_DIR),
+    ("accessible-autocomplete", AUTOCOMPLETE_DIR),
 ]
 
 REST_FRAMEWORK = {

@@ -1,6 +1,7 @@
 """Read-side helpers for the directory: which services serve where, need review, lie near."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -8,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from directory.geometry import bounding_box, geodesic_km, haversine_km
-from directory.models import Area, Location, Service
+from directory.models import Area, GPPractice, Location, Service
 
 REVIEW_AFTER_DAYS = 365
 MAX_WITHIN_KM = 200.0
@@ -113,3 +114,48 @@ def listing_details(service_ids) -> dict[int, Service]:
         .prefetch_related("schedules")
         .in_bulk()
     )
+
+
+# The most practices a name is shown as matching; more than this asks for more of the name.
+MAX_PRACTICE_CHOICES = 20
+_CODE_AT_END = re.compile(r"\(\s*([A-Za-z0-9]{3,10})\s*\)$")
+
+
+@dataclass(frozen=True)
+class PracticeSearch:
+    """What a GP practice's name or code stands for: `practices` (at most
+    MAX_PRACTICE_CHOICES, by name), and how many practices matched in all."""
+
+    practices: list[GPPractice]
+    count: int
+
+    @property
+    def found(self) -> GPPractice | None:
+        return self.practices[0] if self.count == 1 else None
+
+
+def find_gp_practices(text: str) -> PracticeSearch:
+    """Return the GP practices a name or ODS code typed by a person stands for.
+
+    A code (any status) or a name ending in its code in brackets, as the type-ahead fills it
+    in ("Meadow Lane Surgery (Z00001)"), is that practice; otherwise the active practices whose
+    name holds every word typed (any case), or the one whose whole name it is."""
+    text = " ".join(str(text).split())
+    if not text:
+        return PracticeSearch([], 0)
+    practices = GPPractice.objects.select_related("local_authority")
+    codes = [text.upper()]
+    if at_end := _CODE_AT_END.search(text):
+        codes.append(at_end.group(1).upper())
+    for code in codes:
+        practice = practices.filter(code=code).first()
+        if practice is not None:
+            return PracticeSearch([practice], 1)
+    named = practices.filter(status="A")
+    for word in text.split():
+        named = named.filter(name__icontains=word)
+    exact = [p for p in named.filter(name__iexact=text)[:2]]
+    if len(exact) == 1:
+        return PracticeSearch(exact, 1)
+    count = named.count()
+    return PracticeSearch(list(named.order_by("name", "code")[:MAX_PRACTICE_CHOICES]), count)

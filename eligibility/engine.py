@@ -8,6 +8,7 @@ The rules, one sentence each:
   with a GP), their place for that connection is one of the service's areas, an ICB counting for
   every one of its local authorities. If none qualifies and an accepted connection is unknown,
   the answer is "check"; otherwise "not eligible". No areas means no geographic restriction.
+  A patient who does not work has no work place: that connection is known, and not met.
   When the listing's source publishes no eligibility by area (an Open Referral UK feed), the
   areas say nothing yet: the area criterion is "check" ("Eligibility not published by <source>")
   whatever they hold, until an editor sets them and marks them published.
@@ -76,6 +77,9 @@ class Patient:
     gp: Place | None = None
     age: int | None = None
     groups: frozenset[str] | None = None
+    # Whether the patient works: False means they do not (no work place to ask for); None
+    # means not known. A work place given implies True.
+    works: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,14 @@ def _area_reason(criteria: Criteria, patient: Patient) -> Reason:
     if not accepted:
         return Reason("area", Verdict.NOT_ELIGIBLE, f"Only for people in {area_names}")
     known = [f"{_FACT_PHRASES[c][0]} {facts[c].la_name}" for c in accepted if facts[c] is not None]
-    unknown = [_FACT_PHRASES[c][1] for c in accepted if facts[c] is None]
+    does_not_work = "works" in accepted and patient.work is None and patient.works is False
+    if does_not_work:
+        known.append("does not work")
+    unknown = [
+        _FACT_PHRASES[c][1]
+        for c in accepted
+        if facts[c] is None and not (c == "works" and does_not_work)
+    ]
     said = "; the patient " + _join(known, "and") if known else ""
     if unknown:
         return Reason("area", Verdict.CHECK, f"{rule}{said}; {_join(unknown, 'and')}")

@@ -23,6 +23,8 @@ from signposting.vocabulary import (
     PATH_KINDS,
     REASON_REQUIRED,
     Kind,
+    NotOpen,
+    OverrideReason,
     Reason,
     Stage,
     label,
@@ -229,11 +231,15 @@ def record_path_event(
     note: str = "",
     corrects: OutcomeEvent | None = None,
     recorded_at: dt.datetime | None = None,
+    not_open: str = "",
+    override_reason: str = "",
 ) -> OutcomeEvent:
     """Append an event to one need's path: a connection to a service, or "no service available".
 
     An event about a service names a published service that covers the need; the service's
     answers (accepted, started, full, ...) follow a referral or signposting to it on this need.
+    A referral or signposting to a service that is not open to the patient (`not_open`, as the
+    search said) must say why the team went ahead (`override_reason`; "other" needs a note).
     """
     errors: dict[str, list[str]] = {}
     need_ids = set(ReferralNeed.objects.filter(referral=referral).values_list("need_id", flat=True))
@@ -269,6 +275,8 @@ def record_path_event(
             errors, referral, stage=Stage.PATH, kind=kind, reason=reason, note=note,
             corrects=corrects, need=need,
         )  # fmt: skip
+    _check_override(errors, kind=kind, service=service, not_open=not_open,
+                    override_reason=override_reason, note=note)  # fmt: skip
     if errors:
         raise MatchError(errors)
     _lock(referral)
@@ -280,6 +288,8 @@ def record_path_event(
         service=service,
         reason=reason,
         note=note,
+        not_open=not_open,
+        override_reason=override_reason,
         recorded_by=recorded_by,
         recorded_at=recorded_at or timezone.now(),
         corrects=corrects,
@@ -294,6 +304,32 @@ def record_path_event(
         event.pk,
     )
     return event
+
+
+def _check_override(errors, *, kind, service, not_open, override_reason, note) -> None:
+    """A connection to a service not open to the patient says why; nothing else carries one."""
+    if not_open and not_open not in NotOpen.values:
+        errors["not_open"] = [f"'{not_open}' is not one of {', '.join(NotOpen.values)}"]
+        return
+    if override_reason and override_reason not in OverrideReason.values:
+        errors["override_reason"] = [
+            f"'{override_reason}' is not one of {', '.join(OverrideReason.values)}"
+        ]
+        return
+    if not not_open:
+        if override_reason:
+            errors["override_reason"] = [
+                "leave it empty: the reason is for a service not open to the patient"
+            ]
+        return
+    if kind not in CONNECTS or service is None:
+        errors["not_open"] = ["only a referral or signposting to a service can be not open"]
+    elif not override_reason:
+        errors["override_reason"] = [
+            f"{NotOpen(not_open).label}: say why you are recording this all the same"
+        ]
+    elif override_reason == OverrideReason.OTHER and not note.strip():
+        errors.setdefault("note", []).append("Say in the note why you are going ahead")
 
 
 def _connected(referral: Referral, need: Need, service: Service) -> bool:

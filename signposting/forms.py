@@ -10,6 +10,7 @@ from directory.models import (
     PatientGroup,
     Service,
 )
+from directory.queries import find_gp_practices
 from signposting.matching import (
     FREE_ONLY_HELP,
     MAX_DISTANCE_KM,
@@ -31,6 +32,7 @@ from signposting.vocabulary import (
     STRATEGIES,
     WAITING,
     Kind,
+    OverrideReason,
     Reason,
     SessionDnaReason,
     SessionMode,
@@ -38,6 +40,15 @@ from signposting.vocabulary import (
     Stage,
     reasons_for,
 )
+
+# Whether the patient works, as the search form asks it; the value matching is given.
+WORK_NOT_KNOWN = "not_known"
+WORK_CHOICES = [
+    ("works", "Works (give the work postcode)"),
+    ("does_not_work", "Does not work"),
+    (WORK_NOT_KNOWN, "Not known"),
+]
+WORKS = {"works": True, "does_not_work": False, WORK_NOT_KNOWN: None, "": None}
 
 # Engine field names -> form field names, for errors raised by matching.
 ERROR_FIELDS = {"for": "groups"}
@@ -56,13 +67,29 @@ class SearchForm(forms.Form):
         label="Patient's home postcode", max_length=20, help_text="For example, SM1 1AA"
     )
     gp_practice = forms.CharField(
-        label="GP practice code",
+        label="GP practice (optional)",
+        max_length=200,
+        required=False,
+        help_text="The practice's name or ODS code, for example Z00013. Or choose the GP's "
+        "borough below.",
+    )
+    # The practice chosen when a name matched several (the form offers them as radios).
+    gp_pick = forms.CharField(label="Which practice?", max_length=10, required=False)
+    gp_area = forms.ChoiceField(label="GP's borough (optional)", required=False)
+    works = forms.ChoiceField(
+        label="Does the patient work? (optional)",
+        help_text="Some services are for people who work in an area.",
+        choices=WORK_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+        initial=WORK_NOT_KNOWN,
+    )
+    work_postcode = forms.CharField(
+        label="Work postcode (optional)",
         max_length=20,
         required=False,
-        help_text="The practice's ODS code, for example Z00013. Or choose the GP's borough below.",
+        help_text="If they work: the postcode of their workplace.",
     )
-    gp_area = forms.ChoiceField(label="GP's borough", required=False)
-    work_postcode = forms.CharField(label="Work postcode (optional)", max_length=20, required=False)
     age = forms.IntegerField(label="Age (optional)", required=False, min_value=0, max_value=120)
     needs = forms.MultipleChoiceField(
         label="Reasons for referral", widget=forms.CheckboxSelectMultiple, choices=()
@@ -106,14 +133,61 @@ class SearchForm(forms.Form):
         )
         self.fields["gp_area"].choices = [("", "Not known")] + [(a.code, a.name) for a in boroughs]
 
+    # The practices a GP name matched, when it matched more than one (for the template).
+    gp_choices: list = ()
+    gp_choice_count = 0
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("gp_practice") and cleaned.get("gp_area"):
-            self.add_error("gp_practice", "Give the GP practice code or the GP's borough, not both")
+            self.add_error("gp_practice", "Give the GP practice or the GP's borough, not both")
+        elif cleaned.get("gp_practice"):
+            self._resolve_practice(cleaned)
+        works = cleaned.get("works") or WORK_NOT_KNOWN
+        if works == "works" and not cleaned.get("work_postcode") and "work_postcode" in cleaned:
+            self.add_error(
+                "work_postcode", "Give the work postcode, or choose 'Not known' for work"
+            )
+        elif works == "does_not_work" and cleaned.get("work_postcode"):
+            self.add_error(
+                "work_postcode",
+                "Leave the work postcode empty for a patient who does not work, or choose 'Works'",
+            )
         return cleaned
 
+    def _resolve_practice(self, cleaned) -> None:
+        """Turn the practice's name or code into its code; a name that matches several
+        practices is an error that offers them (the choice comes back as gp_pick)."""
+        typed = cleaned["gp_practice"]
+        search = find_gp_practices(typed)
+        picked = cleaned.get("gp_pick")
+        if search.count > 1 and picked in {p.code for p in search.practices}:
+            cleaned["gp_practice"] = picked
+        elif search.found is not None:
+            cleaned["gp_practice"] = search.found.code
+        elif search.count > len(search.practices):
+            self.gp_choices, self.gp_choice_count = search.practices, search.count
+            self.add_error(
+                "gp_practice",
+                f"{search.count} practices match '{typed[:60]}': choose one below, or type "
+                "more of its name or its code",
+            )
+        elif search.count > 1:
+            self.gp_choices, self.gp_choice_count = search.practices, search.count
+            self.add_error(
+                "gp_practice",
+                f"{search.count} practices match '{typed[:60]}': choose one below",
+            )
+        else:
+            self.add_error(
+                "gp_practice",
+                f"No GP practice is called '{typed[:60]}': check the spelling, give its ODS "
+                "code, or choose the GP's borough instead",
+            )
+
     def to_query(self) -> MatchQuery:
-        return MatchQuery.from_data(self.cleaned_data, groups_key="groups")
+        data = {**self.cleaned_data, "works": WORKS[self.cleaned_data.get("works") or ""]}
+        return MatchQuery.from_data(data, groups_key="groups")
 
     def add_match_errors(self, error: MatchError) -> None:
         for name, messages in error.errors.items():
@@ -157,6 +231,13 @@ class RecordReferralForm(SearchForm):
     )
     note = forms.CharField(
         label="Note (optional)", required=False, max_length=2000, widget=forms.Textarea
+    )
+    # Asked (and required) only when the service is not open to the patient: the view decides.
+    override_reason = forms.ChoiceField(
+        label="Why are you recording this all the same?",
+        choices=OverrideReason.choices,
+        widget=forms.RadioSelect,
+        required=False,
     )
 
     def add_match_errors(self, error: MatchError) -> None:

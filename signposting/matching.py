@@ -36,6 +36,7 @@ from directory.models import (
 from directory.postcodes import PostcodeError, lookup_postcode
 from eligibility.engine import (
     SEVERITY,
+    AreaRef,
     Criteria,
     Decision,
     Patient,
@@ -45,6 +46,7 @@ from eligibility.engine import (
     decide,
 )
 from signposting.index import CAPACITIES, CAPACITY_CLOSED, MODE_BITS, DirectoryIndex, current_index
+from signposting.vocabulary import NotOpen
 
 NEARBY_KM = 10.0
 MAX_DISTANCE_KM = 200.0
@@ -59,6 +61,11 @@ OPEN_ON_HELP = (
     "only, or whose days are not given, are left out."
 )
 FREE_ONLY_HELP = "Only services recorded as free. Services whose cost is not known are left out."
+WORKS_HELP = (
+    "Whether the patient works: false, they do not (a service only for people who live or work "
+    "in an area is then not open to them through work); null or left out, not known ('check'). "
+    "A work_postcode implies true."
+)
 
 
 GEOD = Geod(ellps="WGS84")
@@ -109,6 +116,9 @@ class MatchQuery:
     home_postcode: str
     needs: list[str]
     work_postcode: str | None = None
+    # Whether the patient works: False, they do not (a rule for people who work in an area is
+    # then not met); None, not known ("check"). A work postcode implies True.
+    works: bool | None = None
     gp_practice: str | None = None
     gp_area: str | None = None
     age: int | None = None
@@ -127,6 +137,7 @@ class MatchQuery:
         return cls(
             home_postcode=data["home_postcode"],
             work_postcode=data.get("work_postcode") or None,
+            works=data.get("works"),
             gp_practice=data.get("gp_practice") or None,
             gp_area=data.get("gp_area") or None,
             age=data.get("age"),
@@ -224,7 +235,9 @@ def resolve_patient(query: MatchQuery, index: DirectoryIndex | None = None) -> R
         home = lookup_postcode(query.home_postcode or "")
     except PostcodeError as exc:
         err("home_postcode", str(exc))
-    if query.work_postcode:
+    if query.work_postcode and query.works is False:
+        err("work_postcode", "leave the work postcode empty for a patient who does not work")
+    elif query.work_postcode:
         try:
             work = lookup_postcode(query.work_postcode)
         except PostcodeError as exc:
@@ -298,6 +311,7 @@ def resolve_patient(query: MatchQuery, index: DirectoryIndex | None = None) -> R
             gp=_place(gp_area),
             age=query.age,
             groups=groups,
+            works=True if work_area is not None else query.works,
         ),
         home_area=home_area,
         gp_area=gp_area,
@@ -393,6 +407,94 @@ def _listing_decision(decision: Decision, entry: Entry, elsewhere: bool, home: A
         return decision
     reasons = (*decision.reasons, *extra)
     return Decision(max((r.verdict for r in reasons), key=SEVERITY.__getitem__), reasons)
+
+
+def service_criteria(service: Service) -> Criteria:
+    """Return a service's criteria read from the database (with its eligible areas and source)."""
+    via = frozenset(
+        connection
+        for connection, on in (
+            ("lives", service.eligible_if_lives),
+            ("works", service.eligible_if_works),
+            ("gp", service.eligible_if_gp),
+        )
+        if on
+    )
+    published = service.eligibility_published
+    return Criteria(
+        areas=tuple(
+            AreaRef(a.code, a.short_name)
+            for a in sorted(service.eligible_areas.all(), key=lambda a: a.code)
+        ),
+        via=via,
+        min_age=service.min_age,
+        max_age=service.max_age,
+        only_for=tuple(service.only_for or ()),
+        areas_published=published,
+        source_name=None if published else (service.source.name if service.source else None),
+    )
+
+
+def service_decision(query: MatchQuery, service: Service) -> Decision:
+    """Return this patient's decision for one service, read from the database (a write, such as
+    recording a referral, never touches the index): the engine's, and closed to new referrals."""
+    decision = decide(service_criteria(service), resolve_patient(query).patient)
+    if service.capacity == Service.Capacity.CLOSED:
+        reasons = (*decision.reasons, CLOSED_REASON)
+        return Decision(max((r.verdict for r in reasons), key=SEVERITY.__getitem__), reasons)
+    return decision
+
+
+@dataclass(frozen=True)
+class NotOpenToPatient:
+    """Why a service is not open to a patient: a NotOpen value and the reasons, in words."""
+
+    why: str
+    reasons: tuple[str, ...]
+
+
+def not_open(decision: Decision) -> NotOpenToPatient | None:
+    """Return why a service is not open to the patient, or None if it may be.
+
+    A service is not open if the patient is not eligible for it (the reasons not met), or else
+    if it is closed to new referrals. "Check first" alone is not "not open"."""
+    if decision.verdict == Verdict.NOT_ELIGIBLE:
+        return NotOpenToPatient(
+            NotOpen.NOT_ELIGIBLE,
+            tuple(r.text for r in decision.reasons if r.verdict == Verdict.NOT_ELIGIBLE),
+        )
+    if any(r.criterion == CLOSED_REASON.criterion for r in decision.reasons):
+        return NotOpenToPatient(NotOpen.CLOSED, (CLOSED_REASON.text,))
+    return None
+
+
+# The groups of a search's results, in the order shown: (slug, title).
+CAN_USE = "can-use"
+CAN_USE_NOT_OPEN = "can-use-closed"
+CHECK_FIRST = "check-first"
+NOT_OPEN = "not-open"
+RESULT_GROUPS = (
+    (CAN_USE, "Can use"),
+    (CAN_USE_NOT_OPEN, "Can use, but closed to new referrals or with a waiting list"),
+    (CHECK_FIRST, "Check first"),
+    (NOT_OPEN, "Not open to this patient"),
+)
+
+
+def result_group(item: "Match") -> str:
+    """Return the group a result is shown in.
+
+    "Can use" is only for services the patient is eligible for that take new referrals
+    without a waiting list; eligible but closed to new referrals, or with a waiting list, is a
+    group of its own; any other doubt is "check first"; not eligible is "not open"."""
+    if item.decision.verdict == Verdict.NOT_ELIGIBLE:
+        return NOT_OPEN
+    others = [r for r in item.decision.reasons if r.criterion != CLOSED_REASON.criterion]
+    if any(r.verdict != Verdict.ELIGIBLE for r in others):
+        return CHECK_FIRST
+    if item.closed or item.entry.capacity == Service.Capacity.WAITING_LIST:
+        return CAN_USE_NOT_OPEN
+    return CAN_USE
 
 
 def match(query: MatchQuery) -> MatchResult:

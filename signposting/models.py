@@ -6,6 +6,8 @@ from django.db import models
 from directory.models import Area, Need, Service
 from signposting.vocabulary import (
     Kind,
+    NotOpen,
+    OverrideReason,
     Reason,
     SessionDnaReason,
     SessionMode,
@@ -216,6 +218,11 @@ class OutcomeEvent(models.Model):
     )
     reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
     note = models.TextField(blank=True, max_length=2000)
+    # A referral or signposting recorded from a search to a service that was not open to the
+    # patient: why it was not (as the search said then), and why the team went ahead. Both
+    # empty otherwise. Structured, so that reports and reviews can count them.
+    not_open = models.CharField(max_length=16, choices=NotOpen.choices, blank=True)
+    override_reason = models.CharField(max_length=24, choices=OverrideReason.choices, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outcome_events"
     )

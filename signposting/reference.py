@@ -14,8 +14,8 @@ from geopy.distance import geodesic
 
 from directory.listing import day_bit, parse_weekday
 from directory.models import Service
-from eligibility.engine import SEVERITY, AreaRef, Criteria, Verdict, decide
-from signposting.matching import NEARBY_KM, MatchQuery, ResolvedPatient
+from eligibility.engine import SEVERITY, Criteria, Verdict, decide
+from signposting.matching import NEARBY_KM, MatchQuery, ResolvedPatient, service_criteria
 
 MODES = {
     "in_person": "in_person",
@@ -51,28 +51,7 @@ def load_listings() -> list[Listing]:
         .order_by("id")
     )
     for service in services.iterator(chunk_size=2000):
-        via = frozenset(
-            c
-            for c, on in (
-                ("lives", service.eligible_if_lives),
-                ("works", service.eligible_if_works),
-                ("gp", service.eligible_if_gp),
-            )
-            if on
-        )
-        published = service.eligibility_published
-        criteria = Criteria(
-            areas=tuple(
-                AreaRef(a.code, a.short_name)
-                for a in sorted(service.eligible_areas.all(), key=lambda a: a.code)
-            ),
-            via=via,
-            min_age=service.min_age,
-            max_age=service.max_age,
-            only_for=tuple(service.only_for or ()),
-            areas_published=published,
-            source_name=None if published else (service.source.name if service.source else None),
-        )
+        criteria = service_criteria(service)
         days = 0
         for schedule in service.schedules.all():
             if not schedule.by_appointment and schedule.weekday:

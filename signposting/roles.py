@@ -50,3 +50,23 @@ def setup_roles(**kwargs) -> None:
                 if permission is not None:
                     permissions.append(permission)
         group.permissions.set(permissions)
+
+
+def start_page(user) -> str | None:
+    """Return the URL name of the page where this user's work starts, or None for the public
+    home page.
+
+    Administrators start at the admin; people who record referrals (link workers and
+    clinicians) at the search; network leads at the reports; directory editors at the review
+    queue. Permissions decide, in that order: an administrator holds them all."""
+    if not user.is_authenticated:
+        return None
+    if user.is_staff and (user.is_superuser or user.has_perm("auth.change_user")):
+        return "admin:index"
+    if user.has_perm("signposting.add_referral"):
+        return "search"
+    if user.has_perm("signposting.view_reports"):
+        return "dashboard"
+    if user.has_perm("directory.change_service"):
+        return "review-queue"
+    return None

@@ -11,6 +11,7 @@ from signposting.matching import (
     DEFAULT_LIMIT,
     FREE_ONLY_HELP,
     OPEN_ON_HELP,
+    WORKS_HELP,
     Match,
     MatchQuery,
     MatchResult,
@@ -24,6 +25,12 @@ class MatchRequestSerializer(serializers.Serializer):
 
     home_postcode = serializers.CharField(max_length=20)
     work_postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    works = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=WORKS_HELP,
+    )
     gp_practice = serializers.CharField(max_length=20, required=False, allow_blank=True)
     gp_area = serializers.CharField(max_length=20, required=False, allow_blank=True)
     age = serializers.IntegerField(required=False, allow_null=True)
@@ -211,6 +218,8 @@ class OutcomeEventSerializer(serializers.ModelSerializer):
             "corrects",
             "by_migration",
             "excluded_reason",
+            "not_open",
+            "override_reason",
         ]
 
 

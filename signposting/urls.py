@@ -1,8 +1,17 @@
 from django.urls import path
 
-from signposting import dashboard, feedback_views, listing_feedback_views, referral_views, views
+from signposting import (
+    dashboard,
+    feedback_views,
+    landing,
+    listing_feedback_views,
+    referral_views,
+    views,
+)
 
 urlpatterns = [
+    # Before the directory's own "" (its public home), which this shows to anyone not signed in.
+    path("", landing.home, name="home"),
     path("search/", views.search, name="search"),
     path(
         "services/<int:pk>/report/",

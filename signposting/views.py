@@ -1,5 +1,7 @@
 """Pages for link workers and clinicians: search, and record a referral from the results."""
 
+from contextlib import suppress
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
@@ -11,7 +13,6 @@ from audit import log as audit
 from audit.models import Action
 from directory.models import DeliveryMode, GPPractice, Need, Service
 from directory.queries import listing_details
-from eligibility.engine import Verdict
 from signposting.actions import (
     TeamlessUser,
     create_referral_from,
@@ -23,19 +24,22 @@ from signposting.last_search import attach_referral
 from signposting.last_search import load as load_last_search
 from signposting.last_search import save as save_last_search
 from signposting.listing_feedback_views import may_report
-from signposting.matching import MatchError, match
+from signposting.matching import (
+    RESULT_GROUPS,
+    MatchError,
+    match,
+    not_open,
+    result_group,
+    service_decision,
+)
 from signposting.vocabulary import PATH_LABELS, Kind
 
-GROUPS = [
-    (Verdict.ELIGIBLE, "can-use", "Can use"),
-    (Verdict.CHECK, "check-first", "Check first"),
-    (Verdict.NOT_ELIGIBLE, "not-open", "Not open to this patient"),
-]
 # The search's fields, carried (hidden) into the record step and never stored as typed.
 CARRIED = [
     "home_postcode",
     "gp_practice",
     "gp_area",
+    "works",
     "work_postcode",
     "age",
     "needs",
@@ -95,10 +99,10 @@ def search(request, results=False):
                         "listing": shown.get(m.entry.id),
                     }
                     for m in result.results
-                    if m.decision.verdict == verdict
+                    if result_group(m) == slug
                 ],
             }
-            for verdict, slug, title in GROUPS
+            for slug, title in RESULT_GROUPS
         ]
         context["unmet_needs"] = [
             {"slug": result.need_slugs[n], "name": result.need_names[n]}
@@ -106,7 +110,10 @@ def search(request, results=False):
         ]
         context["filters"] = _filters(form.cleaned_data)
         context["carried"] = _carried(form)
-        context["can_record"] = request.user.has_perm("signposting.add_referral")
+        may_record = request.user.has_perm("signposting.add_referral")
+        # Someone in no team (an administrator, say) cannot record: say so before they try.
+        context["can_record"] = may_record and in_a_team(request.user)
+        context["teamless"] = may_record and not context["can_record"]
         context["can_report"] = may_report(request.user)
     response = render(request, "signposting/search.html", context)
     if result is not None:
@@ -127,8 +134,14 @@ def _filters(data) -> list[str]:
 
 
 def _carried(form) -> list[tuple[str, str]]:
+    """The search's fields as typed, but the GP practice as its code (a name may match several
+    practices, and the one chosen is known by now)."""
     pairs = []
+    cleaned = getattr(form, "cleaned_data", {})
     for name in CARRIED:
+        if name == "gp_practice" and cleaned.get("gp_practice"):
+            pairs.append((name, cleaned["gp_practice"]))
+            continue
         value = form.data.getlist(name) if hasattr(form.data, "getlist") else []
         pairs += [(name, v) for v in value if v not in (None, "")]
     return pairs
@@ -159,9 +172,16 @@ def record_referral(request):
         need = choices[0]
     if service is None and need is not None:
         choices = [need]  # "no suitable service" names its need: nothing to choose
+    # Whether the service is open to the patient is decided again here, from the patient's
+    # facts, never taken from the page; before the team's decision is asked for.
+    warning = None
+    facts = SearchForm(request.POST)
+    if service is not None and facts.is_valid():
+        with suppress(MatchError):  # saving says what is wrong with the facts
+            warning = not_open(service_decision(facts.to_query(), service))
     if "confirm" in request.POST and form.is_valid():
         try:
-            referral = _save_referral(request.user, form.cleaned_data, service, need)
+            referral = _save_referral(request.user, form.cleaned_data, service, need, warning)
         except MatchError as exc:
             form.add_match_errors(exc)
         except TeamlessUser as exc:
@@ -188,11 +208,16 @@ def record_referral(request):
             ],
             "carried": _carried(form),
             "confirmed": "confirm" in request.POST,
+            "not_open": warning,
         },
     )
 
 
-def _save_referral(user, data, service, need):
+def in_a_team(user) -> bool:
+    return getattr(user, "membership", None) is not None
+
+
+def _save_referral(user, data, service, need, warning=None):
     """Create the referral, its intake outcome if decided, and the event on its need, or
     nothing (one transaction)."""
     with transaction.atomic():
@@ -206,5 +231,8 @@ def _save_referral(user, data, service, need):
             kind=data["kind"],
             service=service,
             note=data.get("note", ""),
+            # Asked only when the service was not open: a reason left on a stale page is not kept.
+            not_open=warning.why if warning else "",
+            override_reason=(data.get("override_reason") or "") if warning else "",
         )
     return referral

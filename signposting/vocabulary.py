@@ -125,6 +125,23 @@ REASON_REQUIRED = frozenset(
     }
 )
 
+
+# Recording a referral or signposting to a service that is not open to the patient: why it was
+# not open when it was recorded (the search's verdict), and why the team went ahead all the same.
+class NotOpen(models.TextChoices):
+    NOT_ELIGIBLE = "not_eligible", "Not open to this patient"
+    CLOSED = "closed", "Closed to new referrals"
+
+
+class OverrideReason(models.TextChoices):
+    SERVICE_AGREED = "service_agreed", "The service agreed to take the patient"
+    MEETS_CRITERIA = "meets_criteria", "The patient meets the service's criteria after all"
+    WAITING_LIST = "waiting_list", "To join the service's waiting list"
+    NO_ALTERNATIVE = "no_alternative", "No open service meets this need"
+    PATIENT_CHOICE = "patient_choice", "The patient chose it, knowing it may not take them"
+    OTHER = "other", "Other (say why in the note)"
+
+
 # States. A referral's state is its latest standing intake outcome; WAITING (no outcome yet)
 # is a state, never an outcome. A need's state is the latest standing event of its path.
 WAITING = ""

@@ -50,6 +50,50 @@ def test_a_gp_only_rule_with_no_gp_given_is_check():
     )
 
 
+WORK_RULE = Criteria(areas=(SUTTON_AREA,), via=frozenset({"lives", "works"}))
+
+
+def test_someone_working_in_the_area_meets_a_work_rule():
+    decision = decide(WORK_RULE, Patient(home=CROYDON, work=SUTTON, works=True))
+    assert decision.verdict == Verdict.ELIGIBLE
+    assert decision.reasons[0].text == "Works in Sutton (South West London ICB)"
+
+
+def test_someone_who_does_not_work_does_not_meet_a_work_rule():
+    decision = decide(WORK_RULE, Patient(home=CROYDON, works=False))
+    assert decision.verdict == Verdict.NOT_ELIGIBLE
+    assert decision.reasons[0].text == (
+        "Only for people who live in or work in Sutton; the patient lives in Croydon and "
+        "does not work"
+    )
+
+
+def test_a_work_rule_is_check_when_it_is_not_known_whether_they_work():
+    decision = decide(WORK_RULE, Patient(home=CROYDON))
+    assert decision.verdict == Verdict.CHECK
+    assert decision.reasons[0].text == (
+        "Only for people who live in or work in Sutton; the patient lives in Croydon; "
+        "no work postcode was given"
+    )
+
+
+def test_a_work_rule_is_check_for_someone_who_works_somewhere_not_given():
+    decision = decide(WORK_RULE, Patient(home=CROYDON, works=True))
+    assert decision.verdict == Verdict.CHECK
+
+
+def test_not_working_leaves_other_connections_deciding():
+    lives_or_works = decide(WORK_RULE, Patient(home=SUTTON, works=False))
+    assert lives_or_works.verdict == Verdict.ELIGIBLE
+    gp_unknown = Criteria(areas=(SUTTON_AREA,), via=frozenset({"works", "gp"}))
+    decision = decide(gp_unknown, Patient(home=CROYDON, works=False))
+    assert decision.verdict == Verdict.CHECK
+    assert decision.reasons[0].text == (
+        "Only for people who work in or are registered with a GP in Sutton; the patient does "
+        "not work; no GP was given"
+    )
+
+
 def test_age_limits():
     older = Criteria(min_age=65)
     assert decide(older, Patient(home=SUTTON, age=70)).verdict == Verdict.ELIGIBLE
@@ -109,6 +153,7 @@ patients = st.builds(
     gp=places,
     age=st.one_of(st.none(), st.integers(0, 110)),
     groups=st.one_of(st.none(), st.frozensets(st.sampled_from(["carer", "women", "veterans"]))),
+    works=st.one_of(st.none(), st.booleans()),
 )
 criteria = st.builds(
     Criteria,
@@ -139,7 +184,10 @@ def test_adding_an_area_never_makes_an_eligible_patient_not_eligible(crit, patie
 def test_an_unknown_fact_never_makes_its_criterion_not_eligible(crit, patient):
     reasons = {r.criterion: r.verdict for r in decide(crit, patient).reasons}
     facts = {"lives": patient.home, "works": patient.work, "gp": patient.gp}
-    if crit.areas and any(facts[c] is None for c in crit.via):
+    unknown = {c for c in crit.via if facts[c] is None}
+    if patient.works is False:
+        unknown.discard("works")  # known: the patient does not work
+    if crit.areas and unknown:
         assert reasons["area"] != Verdict.NOT_ELIGIBLE
     if patient.age is None and "age" in reasons:
         assert reasons["age"] == Verdict.CHECK

@@ -49,9 +49,7 @@ def test_results_are_grouped_with_reasons(client, services, link_worker):
     assert "Only for people who live in or are registered with a GP in Sutton" in text
 
 
-def test_a_closed_service_is_listed_under_check_first_with_the_reason(
-    client, services, link_worker
-):
+def test_a_closed_service_is_listed_in_its_own_group_with_the_reason(client, services, link_worker):
     make_service(service="Closed befriending", postcode="SM1 1AA", capacity="closed")
     response = client.post(
         "/search/",
@@ -60,10 +58,11 @@ def test_a_closed_service_is_listed_under_check_first_with_the_reason(
     )
     text = response.content.decode()
     assert "Can use (1)" in text
-    assert "Check first (1)" in text
-    check_first = text[text.index('id="check-first"') : text.index('id="not-open"')]
-    assert "Closed befriending" in check_first
-    assert "Closed to new referrals at the moment" in check_first
+    assert "Can use, but closed to new referrals or with a waiting list (1)" in text
+    assert "Check first (0)" in text
+    closed = text[text.index('id="can-use-closed"') : text.index('id="check-first"')]
+    assert "Closed befriending" in closed
+    assert "Closed to new referrals at the moment" in closed
 
 
 def test_bad_input_is_explained(client, services, link_worker):
