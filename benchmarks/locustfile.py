@@ -40,44 +40,36 @@ class LinkWorker(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self):
+        # Each simulated user starts the run signed in, as a link worker (searches, service
+        # pages) and as the team's lead (reports): sessions made by load_loadtest_users, so
+        # that twenty password hashes at once do not count as a working day's load.
         self.rng = random.Random()
-        self.token = next(_workers)["token"]
+        worker = next(_workers)
+        self.token = worker["token"]
         self.origin = self.host.replace("http://", "https://")
-        self.cookies: dict[str, str] = {}
-        lead = SETUP["lead"]
-        form = self._get("/accounts/login/", name="sign-in (form)")
-        response = self.client.post(
-            "/accounts/login/",
-            data={
-                "username": lead["username"],
-                "password": lead["password"],
-                "csrfmiddlewaretoken": _csrf(form.text),
-            },
-            headers=self._headers("/accounts/login/"),
-            allow_redirects=False,
-            name="sign-in (post)",
-        )
-        self._keep(response.cookies)
+        self.cookies: dict[str, str] = {"sessionid": worker["session"]}
+        self.lead_cookies: dict[str, str] = {"sessionid": worker["lead_session"]}
 
     # Secure cookies travel by hand over this plain-HTTP test (the proxy would be TLS).
-    def _keep(self, jar) -> None:
+    def _keep(self, jar, cookies: dict | None = None) -> None:
         for cookie in jar:
-            self.cookies[cookie.name] = cookie.value
+            (self.cookies if cookies is None else cookies)[cookie.name] = cookie.value
 
-    def _headers(self, path: str, api: bool = False) -> dict:
+    def _headers(self, path: str, api: bool = False, cookies: dict | None = None) -> dict:
         headers = dict(PROXY)
         if api:
             headers["Authorization"] = f"Token {self.token}"
         else:
             headers["Referer"] = self.origin + path
             headers["Origin"] = self.origin
-            if self.cookies:
-                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            cookies = self.cookies if cookies is None else cookies
+            if cookies:
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         return headers
 
-    def _get(self, path: str, name: str):
-        response = self.client.get(path, headers=self._headers(path), name=name)
-        self._keep(response.cookies)
+    def _get(self, path: str, name: str, cookies: dict | None = None):
+        response = self.client.get(path, headers=self._headers(path, cookies=cookies), name=name)
+        self._keep(response.cookies, cookies)
         return response
 
     def _seen(self, response) -> None:
@@ -154,7 +146,16 @@ class LinkWorker(HttpUser):
 
     @task(5)
     def reports(self):
-        self._get("/reports/", name="report page (lead)")
+        with self.client.get(
+            "/reports/",
+            headers=self._headers("/reports/", cookies=self.lead_cookies),
+            name="report page (lead)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            self._keep(response.cookies, self.lead_cookies)
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}: not the reports (signed out?)")
 
 
 def _shows_results(response) -> None:

@@ -27,6 +27,14 @@ def test_the_load_test_users_can_search_and_a_rerun_replaces_their_tokens(geogra
     assert second["link_workers"][0]["token"] != first["link_workers"][0]["token"]
     assert client.post("/api/v1/match/", body, format="json").status_code in (401, 403)
 
+    worker = APIClient()
+    worker.cookies["sessionid"] = second["link_workers"][0]["session"]
+    page = worker.get("/search/")
+    assert page.status_code == 200 and page.wsgi_request.user.username == "loadtest.worker01"
+    as_lead = APIClient()
+    as_lead.cookies["sessionid"] = second["link_workers"][1]["lead_session"]
+    assert as_lead.get("/reports/").status_code == 200
+
     lead = APIClient()
     signed_in = lead.post(
         "/accounts/login/",

@@ -1,18 +1,35 @@
 import json
 import os
 import secrets
+import time
+from importlib import import_module
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from knox.models import AuthToken
 
+from accounts.sessions import SIGNED_IN_AT
 from directory.models import Area, Need, Postcode, Service
 from directory.postcodes import PostcodeError, normalise_postcode
 from signposting.models import Membership, Team
 
 TEAM = "Load test link workers"
+
+
+def signed_in_session(user) -> str:
+    """A new server-side session signed in as this user, as the sign-in page leaves one (the
+    load test's users start the run signed in: a sign-in's password hash, about 0.4 s of CPU by
+    design, is not part of a working day's mix)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "accounts.backends.SignpostBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[SIGNED_IN_AT] = int(time.time())
+    store.create()
+    return store.session_key
 
 
 def _searchable(postcode: str) -> bool:
@@ -26,8 +43,9 @@ def _searchable(postcode: str) -> bool:
 class Command(BaseCommand):
     help = (
         "Create the load test's team, link workers (API tokens) and network lead, each with a "
-        "new random password on every run, and write their credentials with sample postcodes, "
-        "needs and services to a file only its owner can read (for benchmarks/locustfile.py)."
+        "new random password on every run, sign them in (a session each), and write their "
+        "credentials and session keys with sample postcodes, needs and services to a file only "
+        "its owner can read (for benchmarks/locustfile.py)."
     )
 
     def add_arguments(self, parser):
@@ -57,9 +75,13 @@ class Command(BaseCommand):
             # runs' tokens go: each run makes new ones, as it makes new passwords.
             AuthToken.objects.filter(user=person).delete()
             _, key = AuthToken.objects.create(user=person)
-            workers.append({"username": person.username, "token": key})
+            workers.append(
+                {"username": person.username, "token": key, "session": signed_in_session(person)}
+            )
         lead, lead_password = user("loadtest.lead", "Network lead")
         Membership.objects.update_or_create(user=lead, defaults={"team": team})
+        for worker in workers:  # each simulated user also opens the reports as the lead
+            worker["lead_session"] = signed_in_session(lead)
         postcodes = [
             (postcode, borough)
             for postcode, borough in Postcode.objects.filter(
