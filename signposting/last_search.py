@@ -8,8 +8,10 @@ never reaches the browser's storage. The search goes 30 minutes after it was mad
 session at sign-out (logout() flushes it), and when the session itself expires.
 
 The shortlist (signposting/shortlist.py) and the referral it was recorded on belong to the
-search. A new search for the same patient (the same home postcode) keeps the shortlist's entries
-for needs still searched for; any other search starts a new shortlist.
+search. A search refined from its own results page (the form there says so) for the same patient
+(the same postcode, age, GP and work) keeps the shortlist's entries for needs still searched
+for, and the referral if the needs are the same; any other search starts afresh. Two people at
+one address seen one after the other are two searches from the search page, never one patient.
 """
 
 import time
@@ -19,6 +21,8 @@ from django.http import QueryDict
 
 KEY = "signpost_last_search"
 KEEP_SECONDS = 30 * 60
+# Besides the home postcode, the fields that say who the patient is.
+PATIENT_FIELDS = ["gp_practice", "gp_area", "works", "work_postcode", "age"]
 
 
 @dataclass
@@ -41,9 +45,17 @@ class LastSearch:
 
     @property
     def patient(self) -> str:
-        """The home postcode, compared without spaces or case: the same patient or another."""
+        """The home postcode, compared without spaces or case."""
         values = self.data.get("home_postcode") or [""]
         return "".join(values[0].split()).upper()
+
+    @property
+    def facts(self) -> tuple:
+        """What the search says of the patient (not the needs or the filters)."""
+        return (
+            self.patient,
+            *(tuple(v.strip().upper() for v in self.data.get(name, [])) for name in PATIENT_FIELDS),
+        )
 
     def expires_at(self) -> float:
         return self.saved_at + KEEP_SECONDS
@@ -55,8 +67,10 @@ def _fields() -> list[str]:
     return list(SearchForm.base_fields)
 
 
-def save(session, data, *, now: float | None = None) -> LastSearch:
-    """Keep the search form's fields (a QueryDict or a dict of lists), replacing the last search."""
+def save(session, data, *, refine: bool = False, now: float | None = None) -> LastSearch:
+    """Keep the search form's fields (a QueryDict or a dict of lists), replacing the last search.
+    A refinement (the form on the results page) of the same patient's search keeps what was
+    shortlisted for needs still searched for."""
     now = time.time() if now is None else now
     kept = {}
     for name in _fields():
@@ -68,7 +82,7 @@ def save(session, data, *, now: float | None = None) -> LastSearch:
             kept[name] = values
     search = LastSearch(data=kept, saved_at=now)
     previous = load(session, now=now)
-    if previous is not None and previous.patient == search.patient:
+    if refine and previous is not None and previous.facts == search.facts:
         search.shortlist = [e for e in previous.shortlist if e.get("need") in search.needs]
         if sorted(previous.needs) == sorted(search.needs):
             search.referral_id = previous.referral_id  # same patient, same needs: same referral

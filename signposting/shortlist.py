@@ -17,6 +17,7 @@ from directory import listing
 from directory.models import Location, Need, Service
 from signposting.actions import create_referral_from, record_path_event
 from signposting.journey import standing
+from signposting.matching import MatchQuery, NotOpenToPatient, not_open, service_decision
 from signposting.models import OutcomeEvent, Referral
 from signposting.vocabulary import CONNECTS, Kind, Stage
 
@@ -40,6 +41,24 @@ def add(entries: list[dict], *, service_id: int, need: str) -> list[dict]:
             f"The shortlist holds {MAX_SERVICES} services at most: remove one to add another."
         )
     return [*entries, {"service": service_id, "need": need}]
+
+
+def why_not_open(query: MatchQuery, service: Service) -> NotOpenToPatient | None:
+    """Why the service is not open to this search's patient (not eligible, or closed to new
+    referrals), or None. The shortlist holds what the patient may use: a service not open to
+    them is recorded from the results with a reason, never sent as a suggestion."""
+    return not_open(service_decision(query, service))
+
+
+def refuse_not_open(query: MatchQuery, service: Service) -> None:
+    """Raise ShortlistError, in words, if the service is not open to the patient."""
+    found = why_not_open(query, service)
+    if found is not None:
+        raise ShortlistError(
+            f"{service.name} is not open to this patient ({'; '.join(found.reasons)}), so it "
+            "cannot go on the shortlist: record a referral to it from the results, with the "
+            "reason, if you are going ahead all the same."
+        )
 
 
 def remove(entries: list[dict], *, service_id: int) -> list[dict]:
@@ -168,11 +187,22 @@ def _connected(events: list[OutcomeEvent], need_id: int, service_id: int) -> boo
 
 @transaction.atomic
 def record_signposting(
-    *, user, search_data: dict, items: list[Shortlisted], referral: Referral | None, source: str
+    *,
+    user,
+    search_data: dict,
+    items: list[Shortlisted],
+    referral: Referral | None,
+    source: str,
+    query: MatchQuery,
 ) -> tuple[Referral, int]:
     """Record the shortlist on the patient's referral: create it if there is none yet, and add
     "signposted" to each need's path for each service not already referred or signposted to
-    there. Return the referral and the number of events added (none, a second time)."""
+    there. Return the referral and the number of events added (none, a second time).
+
+    Each service is checked again against the patient first (one may have closed to new
+    referrals since it was added): if any is not open to them, nothing is recorded."""
+    for item in items:
+        refuse_not_open(query, item.service)
     if referral is None:
         referral = create_referral_from(user, {**search_data, "source": source})
     events = list(referral.events.all())

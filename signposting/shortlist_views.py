@@ -1,12 +1,15 @@
 """Pages for the patient's shortlist: add and remove from the results or a service's page, see
 it, print it for the patient, send it by text message or email (GOV.UK Notify)."""
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from audit import log as audit
@@ -44,7 +47,7 @@ def add_service(request):
     back = _next(request, reverse("search-results"))
     raw = request.POST.get("service", "")
     service = Service.objects.filter(
-        pk=int(raw) if raw.isdigit() else 0, status=Service.Status.PUBLISHED
+        pk=int(raw) if raw.isascii() and raw.isdigit() else 0, status=Service.Status.PUBLISHED
     ).first()
     need = request.POST.get("need", "")
     if service is None:
@@ -53,9 +56,14 @@ def add_service(request):
     if need not in search.needs or not service.needs.filter(slug=need).exists():
         messages.error(request, f"Choose which of the patient's needs {service.name} is for.")
         return redirect(back)
+    search_form = SearchForm(search.querydict())
+    if not search_form.is_valid():
+        messages.error(request, "The search has changed: search again.")
+        return redirect(back)
     try:
+        shortlist.refuse_not_open(search_form.to_query(), service)
         search.shortlist = shortlist.add(search.shortlist, service_id=service.pk, need=need)
-    except shortlist.ShortlistError as exc:
+    except (shortlist.ShortlistError, MatchError) as exc:
         messages.error(request, str(exc))
         return redirect(back)
     last_search.store(request.session, search)
@@ -72,7 +80,7 @@ def remove_service(request):
         return redirect("search")
     back = _next(request, reverse("shortlist"))
     service_id = request.POST.get("service", "")
-    if service_id.isdigit():
+    if service_id.isascii() and service_id.isdigit():
         before = len(search.shortlist)
         search.shortlist = shortlist.remove(search.shortlist, service_id=int(service_id))
         if len(search.shortlist) < before:
@@ -80,6 +88,17 @@ def remove_service(request):
             name = Service.objects.filter(pk=int(service_id)).values_list("name", flat=True)
             messages.success(request, f"{name[0] if name else 'The service'} was removed.")
     return redirect(back)
+
+
+SEND_TOKEN = "signpost_shortlist_send_token"  # noqa: S105 (a session key)
+
+
+def _send_token(session, *, new: bool = False) -> str:
+    """The token the send form carries: a send is made once for each showing of the form, so
+    a second press of the button (or a resubmitted page) does not text the patient twice."""
+    if new or SEND_TOKEN not in session:
+        session[SEND_TOKEN] = secrets.token_urlsafe(16)
+    return session[SEND_TOKEN]
 
 
 def _page_context(request, search, form=None):
@@ -98,6 +117,7 @@ def _page_context(request, search, form=None):
         "can_email": notify.available(notify.EMAIL),
         "referral": referral,
         "form": form,
+        "send_token": _send_token(request.session),
     }
 
 
@@ -135,6 +155,8 @@ def print_view(request):
 @login_required
 @permission_required("signposting.add_referral", raise_exception=True)
 @require_POST
+@sensitive_post_parameters("phone_number", "email_address")
+@sensitive_variables("form")
 def send(request):
     """Record the shortlist on the patient's referral, then send it by text or email.
 
@@ -145,6 +167,15 @@ def send(request):
     search = _last_or_redirect(request)
     if search is None:
         return redirect("search")
+    if not secrets.compare_digest(
+        request.POST.get("send_token", ""), request.session.get(SEND_TOKEN, "")
+    ):
+        messages.info(
+            request,
+            "That send was already made, or the page was out of date: nothing more was sent. "
+            "Check the list below before sending again.",
+        )
+        return redirect("shortlist")
     referral = None
     if search.referral_id is not None:
         referral = visible_referrals(request.user).filter(pk=search.referral_id).first()
@@ -175,6 +206,7 @@ def send(request):
                 items=items,
                 referral=referral,
                 source=form.cleaned_data.get("source", ""),
+                query=search_form.to_query(),
             )
         except (shortlist.ShortlistError, notify.NotifyError, TeamlessUser) as exc:
             form.add_error(None, str(exc))
@@ -203,6 +235,7 @@ def send(request):
                     f"{referral.reference}; sending again will not record them twice.",
                 )
             else:
+                _send_token(request.session, new=True)  # this send is made: a repeat is refused
                 messages.success(
                     request,
                     f"The shortlist was sent by {notify.CHANNEL_WORDS[channel]}. Its services "

@@ -81,7 +81,8 @@ def search(request, results=False):
             form.add_match_errors(exc)
         else:
             if submitted:
-                save_last_search(request.session, request.POST)
+                refine = request.POST.get("refine") == "1"  # from the results page
+                save_last_search(request.session, request.POST, refine=refine)
                 return redirect("search-results")
     context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
     if result is not None:

@@ -11,6 +11,7 @@ from audit.models import AuditEvent
 from config.notify import notify_settings
 from signposting import last_search, shortlist
 from signposting.models import OutcomeEvent, Referral
+from signposting.shortlist_views import SEND_TOKEN
 from signposting.vocabulary import Kind
 
 from .factories import make_service
@@ -56,19 +57,35 @@ def test_the_last_search_is_kept_for_30_minutes_and_then_forgotten():
     assert session == {}  # gone from the session, not only hidden
 
 
-def test_a_new_search_for_the_same_patient_keeps_the_shortlist_and_another_patient_starts_anew():
+def test_a_refined_search_for_the_same_patient_keeps_the_shortlist_and_a_new_one_starts_anew():
     session = {}
     search = last_search.save(session, SEARCH, now=0)
     search.shortlist = [{"service": 1, "need": "isolation"}, {"service": 2, "need": "debt"}]
     search.referral_id = 7
     last_search.store(session, search)
-    refined = last_search.save(session, {**SEARCH, "home_postcode": "sm26aa"}, now=60)
+    spaced = {**SEARCH, "home_postcode": "sm26aa"}
+    refined = last_search.save(session, spaced, refine=True, now=60)
     assert refined.shortlist == search.shortlist and refined.referral_id == 7
-    fewer = last_search.save(session, {**SEARCH, "needs": ["isolation"]}, now=120)
+    fewer = last_search.save(session, {**SEARCH, "needs": ["isolation"]}, refine=True, now=120)
     assert fewer.shortlist == [{"service": 1, "need": "isolation"}]
     assert fewer.referral_id is None  # other needs: another referral
-    other = last_search.save(session, {**SEARCH, "home_postcode": "SM1 1AA"}, now=180)
+    other = last_search.save(session, {**SEARCH, "home_postcode": "SM1 1AA"}, refine=True, now=180)
     assert other.shortlist == [] and other.referral_id is None
+
+
+def test_a_second_person_at_the_same_address_never_inherits_the_first_ones_shortlist():
+    """Two people at one address, seen one after the other: each search from the search page
+    starts afresh, and a refinement with other facts (an age) is another patient."""
+    session = {}
+    first = last_search.save(session, SEARCH, now=0)
+    first.shortlist = [{"service": 1, "need": "isolation"}]
+    first.referral_id = 7
+    last_search.store(session, first)
+    second = last_search.save(session, SEARCH, now=60)  # a new search, not a refinement
+    assert second.shortlist == [] and second.referral_id is None
+    last_search.store(session, first)
+    older = last_search.save(session, {**SEARCH, "age": ["81"]}, refine=True, now=120)
+    assert older.shortlist == [] and older.referral_id is None
 
 
 def test_only_the_search_forms_fields_are_kept():
@@ -273,7 +290,10 @@ def listed(client, personas, services):
 
 
 def send(client, channel="sms", **extra):
+    """Send as the shortlist page's form does (with the token that page gave)."""
+    client.get("/search/shortlist/")
     data = {"channel": channel, "phone_number": PHONE, "email_address": EMAIL, "source": "gp"}
+    data["send_token"] = client.session.get(SEND_TOKEN, "")
     return client.post("/search/shortlist/send/", {**data, **extra})
 
 
@@ -438,3 +458,55 @@ def test_an_expired_search_is_forgotten_on_any_page(client, personas, services, 
     monkeypatch.setattr(last_search.time, "time", lambda: saved_at + 30 * 60)
     client.get("/referrals/")
     assert sessions_holding(PATIENT) == []
+
+
+def test_a_double_pressed_send_texts_the_patient_once(client, listed, notify):
+    client.get("/search/shortlist/")
+    data = {"channel": "sms", "phone_number": PHONE, "source": "gp"}
+    data["send_token"] = client.session[SEND_TOKEN]
+    first = client.post("/search/shortlist/send/", data)
+    second = client.post("/search/shortlist/send/", data, follow=True)
+    assert first.status_code == 302
+    assert len(notify.received) == 1 and Referral.objects.count() == 1
+    assert "nothing more was sent" in second.content.decode()
+
+
+def test_a_service_not_open_to_the_patient_cannot_be_shortlisted(client, personas, services):
+    merton_only = make_service(
+        service="Merton befriending", needs="isolation", postcode="SM1 1AA",
+        areas_served="Sutton", eligible_areas="Merton",
+    )  # fmt: skip
+    closed = make_service(
+        service="Full befriending", needs="isolation", postcode="SM1 1AA", capacity="closed"
+    )
+    client.force_login(personas["lw"])
+    client.post("/search/", SEARCH)
+    results = client.get("/search/results/").content.decode()
+    assert f'name="service" value="{services[0].pk}"' in results
+    for refused in (merton_only, closed):
+        page = add(client, refused, next_url="/search/shortlist/")
+        assert page.status_code == 302
+        text = client.get("/search/shortlist/").content.decode()
+        assert f"{refused.name} is not open to this patient" in text
+    assert client.session[last_search.KEY]["shortlist"] == []
+
+
+def test_a_service_closed_after_it_was_shortlisted_stops_the_send_and_nothing_is_recorded(
+    client, listed, notify
+):
+    listed[1].capacity = "closed"
+    listed[1].save()
+    response = send(client)
+    assert response.status_code == 200
+    assert "Sutton service 2 is not open to this patient" in response.content.decode()
+    assert notify.received == [] and not Referral.objects.exists() and signposted() == []
+
+
+@pytest.mark.parametrize("raw", ["²", "-1", "x", ""])
+def test_a_crafted_service_number_is_a_message_not_an_error(client, personas, services, raw):
+    client.force_login(personas["lw"])
+    client.post("/search/", SEARCH)
+    response = client.post("/search/shortlist/add/", {"service": raw, "need": "isolation"})
+    assert response.status_code == 302
+    removed = client.post("/search/shortlist/remove/", {"service": raw})
+    assert removed.status_code == 302
