@@ -8,15 +8,20 @@ logged as one JSON object a line with full postcodes cut to their sector (config
 
 import os
 
-from config.env import env_int, env_str
+from config.env import env_bool, env_int, env_str
 from config.logs import logging_config
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 wsgi_app = "config.wsgi:application"
 bind = [env_str("BIND", "127.0.0.1:8000")]
-# Processes: about two per core is gunicorn's advice; each keeps its own matching index.
+# Processes: about two per core is gunicorn's advice. They map one shared matching index file
+# (signposting/index.py).
 workers = env_int("WEB_CONCURRENCY", 2)
+# Load the code (every view: config/wsgi.py) once, before the workers fork, so that its pages
+# are shared rather than copied into each process. A code change then needs a restart, as a
+# release makes anyway.
+preload_app = env_bool("PRELOAD_APP", True)
 # Threads per process: requests mostly wait on the database, so a few threads share a process.
 threads = env_int("THREADS", 4)
 worker_class = "gthread"
@@ -34,3 +39,10 @@ loglevel = env_str("LOG_LEVEL", "INFO").lower()
 logconfig_dict = logging_config(
     level=env_str("LOG_LEVEL", "INFO"), fmt=env_str("LOG_FORMAT", "json")
 )
+
+
+def pre_fork(server, worker):
+    """No database connection crosses a fork: each worker opens its own."""
+    from django.db import connections
+
+    connections.close_all()
