@@ -221,8 +221,14 @@ class OutcomeEvent(models.Model):
     # A referral or signposting recorded from a search to a service that was not open to the
     # patient: why it was not (as the search said then), and why the team went ahead. Both
     # empty otherwise. Structured, so that reports and reviews can count them.
-    not_open = models.CharField(max_length=16, choices=NotOpen.choices, blank=True)
-    override_reason = models.CharField(max_length=24, choices=OverrideReason.choices, blank=True)
+    # db_default: rows written in bulk by SQL (the benchmark generators, restores of older
+    # backups) get "" as Django's own inserts do.
+    not_open = models.CharField(
+        max_length=16, choices=NotOpen.choices, blank=True, default="", db_default=""
+    )
+    override_reason = models.CharField(
+        max_length=24, choices=OverrideReason.choices, blank=True, default="", db_default=""
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outcome_events"
     )

@@ -67,7 +67,7 @@ def test_recording_a_referral_to_a_service_not_open_to_the_patient(
     expect(page.locator(".nhsuk-error-summary")).to_contain_text(
         "2 practices match 'Meadow Lane': choose one below"
     )
-    page.get_by_label("MEADOW LANE SURGERY (DEMO), CR0 0LU (Z00001)").check()
+    page.get_by_label("MEADOW LANE SURGERY, CROYDON (DEMO), CR0 4RL (Z00001)").check()
     expect(page.get_by_label("Does not work")).to_be_checked()  # nothing typed is lost
     page.get_by_role("button", name="Find services").click()
     expect(page.locator("#patient-summary")).to_contain_text("GP in Croydon")
@@ -123,10 +123,10 @@ def test_the_gp_practice_type_ahead_offers_practices_by_name(
     page.get_by_label("Patient's home postcode").fill("SM2 6AA")
     gp = page.get_by_label("GP practice (optional)")
     gp.press_sequentially("hawth")
-    suggestion = page.get_by_role("option", name="HAWTHORN SURGERY (DEMO) (Z00013)")
+    suggestion = page.get_by_role("option", name="HAWTHORN SURGERY, SUTTON (DEMO) (Z00013)")
     expect(suggestion).to_be_visible()
     suggestion.click()
-    expect(gp).to_have_value("HAWTHORN SURGERY (DEMO) (Z00013)")
+    expect(gp).to_have_value("HAWTHORN SURGERY, SUTTON (DEMO) (Z00013)")
     page.get_by_label("Loneliness and isolation").check()
     page.get_by_role("button", name="Find services").click()
     borough = GPPractice.objects.get(code="Z00013").local_authority.name
@@ -157,7 +157,7 @@ def test_the_states_of_the_pages_changed_here_have_no_accessibility_violations(
     page.get_by_label("Loneliness and isolation").check()
     page.get_by_role("button", name="Find services").click()
     problems["/search/ GP practices to choose from"] = violations(page)
-    page.get_by_label("MEADOW LANE SURGERY (DEMO), CR0 0LU (Z00001)").check()
+    page.get_by_label("MEADOW LANE SURGERY, CROYDON (DEMO), CR0 4RL (Z00001)").check()
     page.get_by_role("button", name="Find services").click()
     problems["/search/ results in four groups"] = violations(page)
     page.get_by_role("button", name="Record a referral to Surrey befriending").click()

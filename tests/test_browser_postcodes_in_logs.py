@@ -122,7 +122,8 @@ def test_no_postcode_reaches_the_log_in_a_whole_journey(
     log = raw + "\n".join(json.dumps(entry, ensure_ascii=False) for entry in entries)
     messages = "\n".join(entry["message"] for entry in entries)
     # The capture saw the journey: requests, and the redacted 404 and old link.
-    assert '"POST /search/ HTTP/1.1" 200' in messages
+    assert '"POST /search/ HTTP/1.1" 302' in messages  # then the results, by GET
+    assert '"GET /search/results/ HTTP/1.1" 200' in messages
     assert '"POST /postcodes/ HTTP/1.1" 200' in messages
     assert '"POST /referrals/record/' in messages
     assert "Not Found: /postcodes/CR0 2**/" in messages

@@ -31,12 +31,12 @@ def test_a_practice_is_found_by_a_name_only_it_has(practices):
     bound = form(gp_practice="hawthorn")
     assert bound.is_valid(), bound.errors
     assert bound.cleaned_data["gp_practice"] == "Z00013"
-    assert form(gp_practice="Hawthorn  Surgery (demo)").is_valid()
+    assert form(gp_practice="Hawthorn  Surgery,  Sutton (demo)").is_valid()
 
 
 def test_the_type_aheads_name_and_code_is_the_practice_with_that_code(practices):
     # Two practices share this name: the code in brackets says which one.
-    bound = form(gp_practice="MEADOW LANE SURGERY (DEMO) (Z00025)")
+    bound = form(gp_practice="MEADOW LANE SURGERY, MOLE VALLEY (DEMO) (Z00025)")
     assert bound.is_valid(), bound.errors
     assert bound.cleaned_data["gp_practice"] == "Z00025"
 
@@ -89,7 +89,7 @@ def test_the_search_page_offers_the_practices_a_name_matches(client, practices, 
     text = client.post("/search/", data, follow=True).content.decode()
     assert "2 practices match &#x27;Meadow Lane&#x27;: choose one below" in text
     assert 'name="gp_pick" type="radio" value="Z00001"' in text
-    assert "MEADOW LANE SURGERY (DEMO), KT21 1AD (Z00025)" in text
+    assert "MEADOW LANE SURGERY, MOLE VALLEY (DEMO), KT22 8HZ (Z00025)" in text
     picked = client.post("/search/", {**data, "gp_pick": "Z00001"}, follow=True).content.decode()
     assert "There is a problem" not in picked
     assert "GP in Croydon" in picked

@@ -42,6 +42,8 @@ class Migration(migrations.Migration):
             name="not_open",
             field=models.CharField(
                 blank=True,
+                default="",
+                db_default="",
                 choices=[
                     ("not_eligible", "Not open to this patient"),
                     ("closed", "Closed to new referrals"),
@@ -54,6 +56,8 @@ class Migration(migrations.Migration):
             name="override_reason",
             field=models.CharField(
                 blank=True,
+                default="",
+                db_default="",
                 choices=[
                     ("service_agreed", "The service agreed to take the patient"),
                     ("meets_criteria", "The patient meets the service's criteria after all"),
