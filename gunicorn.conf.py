@@ -42,7 +42,12 @@ logconfig_dict = logging_config(
 
 
 def pre_fork(server, worker):
-    """No database connection crosses a fork: each worker opens its own."""
+    """No database connection crosses a fork: each worker opens its own. The objects loaded so
+    far are frozen out of the garbage collector's reach (gc.freeze), so that its passes in a
+    worker do not write to, and so copy, the pages the master shares with it."""
+    import gc
+
     from django.db import connections
 
     connections.close_all()
+    gc.freeze()

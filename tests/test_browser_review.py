@@ -50,7 +50,9 @@ def test_a_reported_problem_reaches_the_editors_and_is_resolved(
     page.get_by_label("Tell the editors more").fill("The phone number rings out")
     page.get_by_role("button", name="Send to the editors").click()
     expect(page).to_have_url(f"{live_server.url}/services/{service.pk}/")
-    expect(page.locator(".nhsuk-inset-text[role=status]")).to_contain_text("the directory editors will review")
+    expect(page.locator(".nhsuk-inset-text[role=status]")).to_contain_text(
+        "the directory editors will review"
+    )
     expect(page.get_by_role("link", name="Review queue")).to_have_count(0)
 
     # The editor sees both reasons and confirms the listing.
@@ -69,7 +71,9 @@ def test_a_reported_problem_reaches_the_editors_and_is_resolved(
     entry.get_by_label("Confirmed as correct").check()
     entry.get_by_label("Note (optional)").fill("Rang them: the number works")
     entry.get_by_role("button", name="Record decision").click()
-    expect(page.locator(".nhsuk-inset-text[role=status]")).to_contain_text("Sutton befriending: confirmed as correct.")
+    expect(page.locator(".nhsuk-inset-text[role=status]")).to_contain_text(
+        "Sutton befriending: confirmed as correct."
+    )
     expect(page.locator(f"#review-{service.pk}")).to_have_count(0)
     expect(page.get_by_text("Nothing to review")).to_be_visible()
     decision = ReviewDecision.objects.get()

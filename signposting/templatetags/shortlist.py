@@ -14,7 +14,10 @@ def _search(context):
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
         return None
-    return last_search.load(request.session)
+    # Read once a request: the results page asks for every card.
+    if not hasattr(request, "_signpost_last_search"):
+        request._signpost_last_search = last_search.load(request.session)
+    return request._signpost_last_search
 
 
 @register.simple_tag(takes_context=True)
