@@ -60,6 +60,13 @@ STATUS_CHOICES = [
 ]
 
 
+def posted_id(data, name: str) -> int | None:
+    """A record's number posted in a hidden field, or None if it is not one. ASCII digits only:
+    "²".isdigit() is true but int("²") is not a number, and a crafted form must not be a 500."""
+    raw = data.get(name, "")
+    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else None
+
+
 class SearchForm(forms.Form):
     """A patient's facts for one search. Nothing here is stored."""
 

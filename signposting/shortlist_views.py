@@ -17,7 +17,7 @@ from audit.models import Action
 from directory.models import Service
 from signposting import last_search, notify, shortlist
 from signposting.actions import TeamlessUser, team_of, visible_referrals
-from signposting.forms import SearchForm
+from signposting.forms import SearchForm, posted_id
 from signposting.matching import MatchError
 from signposting.shortlist_forms import SendShortlistForm
 
@@ -45,9 +45,8 @@ def add_service(request):
     if search is None:
         return redirect("search")
     back = _next(request, reverse("search-results"))
-    raw = request.POST.get("service", "")
     service = Service.objects.filter(
-        pk=int(raw) if raw.isascii() and raw.isdigit() else 0, status=Service.Status.PUBLISHED
+        pk=posted_id(request.POST, "service") or 0, status=Service.Status.PUBLISHED
     ).first()
     need = request.POST.get("need", "")
     if service is None:
@@ -79,13 +78,13 @@ def remove_service(request):
     if search is None:
         return redirect("search")
     back = _next(request, reverse("shortlist"))
-    service_id = request.POST.get("service", "")
-    if service_id.isascii() and service_id.isdigit():
+    service_id = posted_id(request.POST, "service")
+    if service_id is not None:
         before = len(search.shortlist)
-        search.shortlist = shortlist.remove(search.shortlist, service_id=int(service_id))
+        search.shortlist = shortlist.remove(search.shortlist, service_id=service_id)
         if len(search.shortlist) < before:
             last_search.store(request.session, search)
-            name = Service.objects.filter(pk=int(service_id)).values_list("name", flat=True)
+            name = Service.objects.filter(pk=service_id).values_list("name", flat=True)
             messages.success(request, f"{name[0] if name else 'The service'} was removed.")
     return redirect(back)
 

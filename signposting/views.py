@@ -19,7 +19,7 @@ from signposting.actions import (
     record_intake_outcome,
     record_path_event,
 )
-from signposting.forms import RECORD_KINDS, RecordReferralForm, SearchForm
+from signposting.forms import RECORD_KINDS, RecordReferralForm, SearchForm, posted_id
 from signposting.last_search import attach_referral
 from signposting.last_search import load as load_last_search
 from signposting.last_search import save as save_last_search
@@ -157,12 +157,8 @@ def record_referral(request):
     event on the path of the one need the service (or "no suitable service") is about."""
     form = RecordReferralForm(request.POST)
     service = None
-    if request.POST.get("service", "").isdigit():
-        service = (
-            Service.objects.filter(pk=request.POST["service"])
-            .select_related("organisation")
-            .first()
-        )
+    if (service_id := posted_id(request.POST, "service")) is not None:
+        service = Service.objects.filter(pk=service_id).select_related("organisation").first()
     # The patient's needs this step can be about: those the service covers, if there is one.
     choices = Need.objects.filter(slug__in=request.POST.getlist("needs")).order_by("name")
     if service is not None:

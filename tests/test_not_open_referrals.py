@@ -248,3 +248,14 @@ def test_a_lead_who_may_not_record_is_not_told_about_teams(client, services, per
     text = search(client)
     assert "Record a referral" not in text
     assert "Referrals are recorded by members" not in text
+
+
+@pytest.mark.parametrize("raw", ["²", "-1", "x"])
+def test_a_crafted_service_number_at_the_record_step_is_no_service(client, services, personas, raw):
+    client.force_login(personas["lw"])
+    page = client.post(
+        "/referrals/record/",
+        {"service": raw, "home_postcode": "SM1 1AA", "needs": ["isolation"]},
+    )
+    assert page.status_code == 200  # the step for "no suitable service", not a server error
+    assert Referral.objects.count() == 0
