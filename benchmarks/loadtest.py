@@ -54,6 +54,8 @@ def environment() -> dict:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_PROXY_SSL_HEADER=PROXY_HEADER,
         LOG_LEVEL="WARNING",
+        # As docs/deploy.md advises for a steady load: each thread keeps its connection.
+        CONN_MAX_AGE="60",
     )
     if env["DATABASE_URL"].startswith("sqlite"):
         env["SQLITE_IMMEDIATE"] = "true"
@@ -148,7 +150,9 @@ def index_pss_mib(pid: int, folder: str) -> float:
 
 
 class Sampler(threading.Thread):
-    """PSS of the gunicorn master and each worker, every 2 s."""
+    """PSS of the gunicorn master and each worker, every 5 s (smaps_rollup: cheap); the index
+    file's share of each (the whole smaps, read and parsed here: about 0.1 s of CPU a process)
+    only at the start and the end, so that the sampler takes little of the CPU it measures."""
 
     def __init__(self, master: int, index_dir: str):
         super().__init__(daemon=True)
@@ -160,18 +164,19 @@ class Sampler(threading.Thread):
         self.peak: dict[int, float] = {}
         self.stop = threading.Event()
 
-    def sample(self) -> None:
+    def sample(self, index: bool = True) -> None:
         for pid in [self.master, *children(self.master)]:
             value = pss_mib(pid)
             if value is not None:
                 self.first.setdefault(pid, value)
                 self.last[pid] = value
                 self.peak[pid] = max(self.peak.get(pid, 0.0), value)
-                self.index[pid] = index_pss_mib(pid, self.index_dir)
+                if index:
+                    self.index[pid] = index_pss_mib(pid, self.index_dir)
 
     def run(self):
-        while not self.stop.wait(2.0):
-            self.sample()
+        while not self.stop.wait(5.0):
+            self.sample(index=False)
 
 
 def wait_until_up(port: int, seconds: float = 60) -> None:
@@ -253,6 +258,7 @@ def run() -> dict:
         editor.wait(timeout=SECONDS + 60)
     finally:
         sampler.stop.set()
+        sampler.sample()  # the end, with each process's share of the index file
         workers = children(server.pid)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "config.middleware.ApiErrorsAsJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.sessions.RenewSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -93,6 +94,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("CONN_MAX_AGE", 0),
+        # A kept connection is checked before a request uses it (one broken by a database
+        # restart is replaced, not failed on).
+        conn_health_checks=env_int("CONN_MAX_AGE", 0) > 0,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -136,7 +140,9 @@ AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log
 DEMO_USERS_ALLOWED = env_bool("DEMO_USERS_ALLOWED", False)
 # Sessions end after 30 minutes without a request, and 12 hours after sign-in in any case.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed by a request at most once a minute (accounts.sessions.RenewSessionMiddleware), not
+# written on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 # The audit log (audit/) is kept this long; `manage.py prune_audit_log` deletes older rows.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)

@@ -8,8 +8,9 @@ import numpy as np
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from directory import listing
 from directory.geometry import bounding_box, geodesic_km, haversine_km
-from directory.models import Area, GPPractice, Location, Service
+from directory.models import Area, GPPractice, Location, Schedule, Service
 
 REVIEW_AFTER_DAYS = 365
 MAX_WITHIN_KM = 200.0
@@ -102,18 +103,55 @@ def nearest_first(services: QuerySet, near: Near) -> list[Service]:
     return result
 
 
-def listing_details(service_ids) -> dict[int, Service]:
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One opening of a shown service, as directory.listing reads it."""
+
+    weekday: int | None
+    opens_at: dt.time | None
+    closes_at: dt.time | None
+    by_appointment: bool
+
+
+@dataclass(frozen=True)
+class ListingFacts:
+    """What a result card or the match API says of a shown service besides the index's
+    columns: its cost and its openings."""
+
+    is_free: bool | None
+    cost: str
+    schedules: tuple[ScheduleRow, ...]
+
+    @property
+    def cost_text(self) -> str:
+        return listing.cost_text(self.is_free, self.cost)
+
+    @property
+    def open_days_text(self) -> str:
+        return listing.open_days_text(self.schedules)
+
+
+def listing_details(service_ids) -> dict[int, ListingFacts]:
     """The shown services' cost and schedules, by id, in two queries whatever their number.
 
     Matching's index holds what ranking needs; what a result card or the match API shows
-    besides is read here for the returned rows only.
+    besides is read here for the returned rows only, as plain values (no model instances: a
+    page of fifty cards would spend more on building them than on the queries).
     """
-    return (
-        Service.objects.filter(pk__in=list(service_ids))
-        .only("id", "is_free", "cost", "opening_times")
-        .prefetch_related("schedules")
-        .in_bulk()
-    )
+    ids = list(service_ids)
+    schedules: dict[int, list[ScheduleRow]] = {}
+    for service_id, *row in (
+        Schedule.objects.filter(service_id__in=ids)
+        .order_by("service_id", "by_appointment", "weekday", "opens_at")
+        .values_list("service_id", "weekday", "opens_at", "closes_at", "by_appointment")
+    ):
+        schedules.setdefault(service_id, []).append(ScheduleRow(*row))
+    return {
+        service_id: ListingFacts(is_free, cost, tuple(schedules.get(service_id, ())))
+        for service_id, is_free, cost in Service.objects.filter(pk__in=ids).values_list(
+            "id", "is_free", "cost"
+        )
+    }
 
 
 # The most practices a name is shown as matching; more than this asks for more of the name.

@@ -497,6 +497,12 @@ def result_group(item: "Match") -> str:
     return CAN_USE
 
 
+def check_query(query: MatchQuery) -> None:
+    """Raise MatchError for a query that match() would refuse, without ranking anything: a
+    search form's post is checked, then matched on the results page it redirects to."""
+    resolve_patient(query, current_index())
+
+
 def match(query: MatchQuery) -> MatchResult:
     """Return the ranked services for this patient, and the needs no eligible service meets."""
     index = current_index()

@@ -3,8 +3,7 @@ from rest_framework import serializers
 
 from config.validators import plausible_date
 from directory import listing
-from directory.models import Service
-from directory.queries import listing_details
+from directory.queries import ListingFacts, listing_details
 from directory.serializers import AreaRefSerializer
 from signposting.journey import decision
 from signposting.matching import (
@@ -67,20 +66,20 @@ def area_json(area) -> dict | None:
     return None if area is None else {"code": area.code, "name": area.name}
 
 
-def listing_json(service: Service | None) -> dict:
+def listing_json(facts: ListingFacts | None) -> dict:
     """What a result says of cost and opening: is_free is null when the cost is not known."""
-    if service is None:  # archived between the search and this read: nothing to say
+    if facts is None:  # archived between the search and this read: nothing to say
         return {"is_free": None, "cost": "", "open_days": [], "by_appointment": False}
-    schedules = service.schedules.all()
+    schedules = facts.schedules
     return {
-        "is_free": service.is_free,
-        "cost": service.cost,
+        "is_free": facts.is_free,
+        "cost": facts.cost,
         "open_days": [listing.WEEKDAYS[day].lower() for day in listing.open_days(schedules)],
         "by_appointment": listing.by_appointment(schedules),
     }
 
 
-def match_json(item: Match, need_slugs: dict[int, str], shown: Service | None = None) -> dict:
+def match_json(item: Match, need_slugs: dict[int, str], shown: ListingFacts | None = None) -> dict:
     entry = item.entry
     return {
         "service": {

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -25,13 +27,16 @@ from signposting.last_search import load as load_last_search
 from signposting.last_search import save as save_last_search
 from signposting.listing_feedback_views import may_report
 from signposting.matching import (
+    NOT_OPEN,
     RESULT_GROUPS,
     MatchError,
+    check_query,
     match,
     not_open,
     result_group,
     service_decision,
 )
+from signposting.templatetags import shortlist as shortlist_tags
 from signposting.vocabulary import PATH_LABELS, Kind
 
 # The search's fields, carried (hidden) into the record step and never stored as typed.
@@ -62,6 +67,7 @@ def search(request, results=False):
     """
     submitted = request.method == "POST" and not results
     data = request.POST if submitted else None
+    last = None
     if results:
         last = load_last_search(request.session)
         if last is None:
@@ -76,7 +82,10 @@ def search(request, results=False):
         if submitted:
             audit.record(request, Action.SEARCHED)  # what was searched for is not kept
         try:
-            result = match(form.to_query())
+            if submitted:  # checked here, matched on the results page it redirects to
+                check_query(form.to_query())
+            else:
+                result = match(form.to_query())
         except MatchError as exc:
             form.add_match_errors(exc)
         else:
@@ -86,25 +95,7 @@ def search(request, results=False):
                 return redirect("search-results")
     context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
     if result is not None:
-        shown = listing_details(m.entry.id for m in result.results)
-        context["groups"] = [
-            {
-                "slug": slug,
-                "title": title,
-                "items": [
-                    {
-                        "match": m,
-                        "needs": [result.need_names[n] for n in m.matched_need_ids],
-                        "need_slugs": [result.need_slugs[n] for n in m.matched_need_ids],
-                        "route": Service.ReferralRoute(m.entry.referral_route).label,
-                        "listing": shown.get(m.entry.id),
-                    }
-                    for m in result.results
-                    if result_group(m) == slug
-                ],
-            }
-            for slug, title in RESULT_GROUPS
-        ]
+        context["groups"] = _result_groups(result, last, may_report(request.user))
         context["unmet_needs"] = [
             {"slug": result.need_slugs[n], "name": result.need_names[n]}
             for n in result.unmet_need_ids
@@ -115,11 +106,54 @@ def search(request, results=False):
         # Someone in no team (an administrator, say) cannot record: say so before they try.
         context["can_record"] = may_record and in_a_team(request.user)
         context["teamless"] = may_record and not context["can_record"]
-        context["can_report"] = may_report(request.user)
     response = render(request, "signposting/search.html", context)
     if result is not None:
         response["X-Directory-Revision"] = result.revision
     return response
+
+
+def _result_groups(result, search, can_report: bool) -> list[dict]:
+    """The results' cards by group, with what each shows worked out here, once a page: their
+    addresses, listing facts and shortlist controls (a template tag a card would cost more than
+    the rest of the page)."""
+    shown = listing_details(m.entry.id for m in result.results)
+    results_url = reverse("search-results")
+    control_urls = shortlist_tags.control_urls()
+    groups = []
+    for slug, title in RESULT_GROUPS:
+        rows = []
+        for m in result.results:
+            if result_group(m) != slug:
+                continue
+            service_id = m.entry.id
+            needs = [result.need_names[n] for n in m.matched_need_ids]
+            need_slugs = [result.need_slugs[n] for n in m.matched_need_ids]
+            row = {
+                "match": m,
+                "needs": needs,
+                "need_slugs": need_slugs,
+                "route": Service.ReferralRoute(m.entry.referral_route).label,
+                "listing": shown.get(service_id),
+                "url": reverse("service-detail", args=[service_id]),
+                "report_url": reverse("service-report-problem", args=[service_id])
+                if can_report
+                else "",
+                # The shortlist is what the patient may use: a service not open to them is
+                # recorded, with a reason, instead.
+                "shortlist": {"show": False}
+                if slug == NOT_OPEN or m.closed
+                else shortlist_tags.control(
+                    search,
+                    service_id,
+                    m.entry.name,
+                    list(zip(need_slugs, needs, strict=True)),
+                    f"{results_url}#service-{service_id}",
+                    control_urls,
+                ),
+            }
+            rows.append(row)
+        groups.append({"slug": slug, "title": title, "items": rows})
+    return groups
 
 
 def _filters(data) -> list[str]:
@@ -134,9 +168,10 @@ def _filters(data) -> list[str]:
     return words
 
 
-def _carried(form) -> list[tuple[str, str]]:
-    """The search's fields as typed, but the GP practice as its code (a name may match several
-    practices, and the one chosen is known by now)."""
+def _carried(form) -> str:
+    """The search's fields as typed, as hidden inputs, but the GP practice as its code (a name
+    may match several practices, and the one chosen is known by now). Built once a page: the
+    results repeat them in every card's form."""
     pairs = []
     cleaned = getattr(form, "cleaned_data", {})
     for name in CARRIED:
@@ -145,7 +180,7 @@ def _carried(form) -> list[tuple[str, str]]:
             continue
         value = form.data.getlist(name) if hasattr(form.data, "getlist") else []
         pairs += [(name, v) for v in value if v not in (None, "")]
-    return pairs
+    return format_html_join("", '<input type="hidden" name="{}" value="{}">', pairs)
 
 
 @never_cache

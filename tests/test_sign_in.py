@@ -20,7 +20,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts.demo_accounts import DEMO_PASSWORD, is_demo
-from accounts.sessions import SIGNED_IN_AT
+from accounts.sessions import RENEW_EVERY_SECONDS, RENEWED_AT, SIGNED_IN_AT
 from audit.models import Action, AuditEvent
 from signposting.demo import load_demo_users
 
@@ -149,11 +149,21 @@ def test_a_session_ends_after_30_minutes_idle(client, worker):
     assert client.get("/referrals/").status_code == 200
     left = session_row(client).expire_date - timezone.now()
     assert dt.timedelta(minutes=29) < left <= dt.timedelta(minutes=30)
-    # Every request starts the 30 minutes again.
+    # A request starts the 30 minutes again, writing the session at most once a minute.
+    Session.objects.filter(pk=session_row(client).pk).update(
+        expire_date=timezone.now() + dt.timedelta(minutes=1)
+    )
+    client.get("/referrals/")  # renewed less than a minute ago (at sign-in): no write
+    assert session_row(client).expire_date - timezone.now() <= dt.timedelta(minutes=1)
+    session = client.session
+    session[RENEWED_AT] = int(time.time()) - RENEW_EVERY_SECONDS
+    session.save()
     Session.objects.filter(pk=session_row(client).pk).update(
         expire_date=timezone.now() + dt.timedelta(minutes=1)
     )
     client.get("/referrals/")
+    assert session_row(client).expire_date - timezone.now() > dt.timedelta(minutes=29)
+    client.get("/referrals/")  # and does not write again within the minute
     assert session_row(client).expire_date - timezone.now() > dt.timedelta(minutes=29)
     # Idle for 30 minutes: the session has expired and the next request must sign in again.
     Session.objects.filter(pk=session_row(client).pk).update(

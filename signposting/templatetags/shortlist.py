@@ -26,34 +26,47 @@ def last_search_url(context) -> str:
     return reverse("search-results") if _search(context) is not None else ""
 
 
-@register.inclusion_tag("signposting/_shortlist_control.html", takes_context=True)
-def shortlist_control(
-    context, service, need_slugs=None, need_names=None, next_url="", anchor=False
-):
-    """Add (or remove) a service, on the results (needs given) or its page (the searched needs
-    it helps with). Nothing without a search, or when it helps with none of its needs."""
-    search = _search(context)
-    service_id = getattr(service, "pk", None) or getattr(service, "id", None)
-    shown = {"show": False}
+def control(search, service_id: int, service_name: str, pairs, next_url: str, urls=None) -> dict:
+    """What "Add to shortlist" (or "Remove") shows for one service: `show` is False without a
+    search, or for a service that helps with none of its needs and is not on the list. `urls`,
+    the add and remove addresses, may be worked out once for a page of cards."""
     if search is None:
-        return shown
-    if need_slugs is None:
-        needs = list(service.needs.filter(slug__in=search.needs).order_by("name"))
-        pairs = [(n.slug, n.name) for n in needs]
-    else:
-        pairs = list(zip(need_slugs, need_names or need_slugs, strict=False))
+        return {"show": False}
     on_list = any(e["service"] == service_id for e in search.shortlist)
     if not pairs and not on_list:
-        return shown
+        return {"show": False}
+    add_url, remove_url = urls or control_urls()
     return {
         "show": True,
         "service_id": service_id,
-        "service_name": getattr(service, "name", "") or context.get("service_name", ""),
+        "service_name": service_name,
         "pairs": pairs,
         "on_list": on_list,
-        "count": len(search.shortlist),
-        "next_url": (next_url or context["request"].get_full_path())
-        + (f"#service-{service_id}" if anchor else ""),
+        "next_url": next_url,
+        "action": remove_url if on_list else add_url,
+    }
+
+
+def control_urls() -> tuple[str, str]:
+    return reverse("shortlist-add"), reverse("shortlist-remove")
+
+
+@register.inclusion_tag("signposting/_shortlist_control.html", takes_context=True)
+def shortlist_control(context, service):
+    """Add (or remove) a service on its page: for the searched needs it helps with. (The
+    results page works out each card's control in its view: signposting.views.)"""
+    search = _search(context)
+    if search is None:
+        return {"control": {"show": False}}
+    needs = service.needs.filter(slug__in=search.needs).order_by("name")
+    return {
+        "control": control(
+            search,
+            service.pk,
+            service.name,
+            [(n.slug, n.name) for n in needs],
+            context["request"].get_full_path(),
+        ),
         "csrf_token": context.get("csrf_token"),
     }
 
