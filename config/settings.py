@@ -243,6 +243,11 @@ INDEX_DIR = Path(env_str("INDEX_DIR", str(BASE_DIR / "var" / "index")))
 INDEX_BUILD = env_str("INDEX_BUILD", "process")
 if INDEX_BUILD not in ("process", "thread", "inline"):
     raise ImproperlyConfigured("INDEX_BUILD must be process, thread or inline")
+# The background build's child process runs at this niceness (0 to 19): requests come first,
+# and the build takes what CPU they leave (its file comes a little later on a busy host).
+INDEX_BUILD_NICE = env_int("INDEX_BUILD_NICE", 10)
+if not 0 <= INDEX_BUILD_NICE <= 19:
+    raise ImproperlyConfigured("INDEX_BUILD_NICE must be from 0 to 19")
 
 # One JSON object a line in production (plain text under DEBUG), every handler cutting full
 # postcodes to their sector (config/logs.py). gunicorn.conf.py uses the same configuration.

@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -54,6 +54,9 @@ CAPACITIES = list(Service.Capacity.values)
 MODE_BITS = {"in_person": 1, "phone": 2, "online": 4, "home_visit": 8}
 
 MAGIC = b"SIGNIDX1"
+# The file's layout, in its manifest: a file of another layout (left by an earlier release for
+# the same revision) is rebuilt, never read. 2: criteria in their own arrays, decoded when used.
+FORMAT = 2
 ALIGN = 64
 KEEP_FILES = 3  # complete files kept per database: the newest few, for processes still on them
 
@@ -75,6 +78,42 @@ class Postings(Mapping):
 
     def __len__(self) -> int:
         return len(self._at)
+
+
+class CriteriaTable(Sequence):
+    """The distinct eligibility criteria, by key: each stored as its own JSON in the file and
+    decoded when a search first needs it. Opening a new revision then costs a few
+    milliseconds instead of decoding thousands of criteria that most processes never use."""
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray):
+        self._data = data
+        self._offsets = offsets
+        self._decoded: dict[int, Criteria] = {}
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [self[i] for i in range(*key.indices(len(self)))]
+        key = int(key)
+        found = self._decoded.get(key)
+        if found is None:
+            if not 0 <= key < len(self):
+                raise IndexError(key)
+            start, end = int(self._offsets[key]), int(self._offsets[key + 1])
+            c = json.loads(self._data[start:end].tobytes())
+            found = Criteria(
+                areas=tuple(AreaRef(code, name) for code, name in c["areas"]),
+                via=frozenset(c["via"]),
+                min_age=c["min_age"],
+                max_age=c["max_age"],
+                only_for=tuple(c["only_for"]),
+                areas_published=c["published"],
+                source_name=c["source"],
+            )
+            self._decoded[key] = found  # two threads may decode one key: the same value
+        return found
 
 
 class DirectoryIndex:
@@ -103,18 +142,7 @@ class DirectoryIndex:
         for need_id, _, _, aliases in meta["needs"]:
             for alias in aliases:
                 self.need_aliases.setdefault(alias, need_id)
-        self.criteria = [
-            Criteria(
-                areas=tuple(AreaRef(code, name) for code, name in c["areas"]),
-                via=frozenset(c["via"]),
-                min_age=c["min_age"],
-                max_age=c["max_age"],
-                only_for=tuple(c["only_for"]),
-                areas_published=c["published"],
-                source_name=c["source"],
-            )
-            for c in meta["criteria"]
-        ]
+        self.criteria = CriteriaTable(self.criteria_json, self.criteria_offsets)
         self.need_postings = Postings(meta["need_keys"], self.need_offsets, self.need_values)
         self.area_postings = Postings(meta["area_keys"], self.area_offsets, self.area_values)
         self.eligible_postings = Postings(
@@ -338,6 +366,7 @@ def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
     loc_start = (np.cumsum(loc_count) - loc_count).astype(np.int64)
     # ... and sorted by latitude (for the box search around a patient).
     lat_order = np.argsort(loc_lat, kind="stable").astype(np.int32)
+    criteria_json = [json.dumps(c, separators=(",", ":")).encode() for c in criteria]
     arrays = {
         "ids": ids,
         "capacity": capacity,
@@ -362,12 +391,14 @@ def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
         "loc_start": loc_start,
         "lat_order": lat_order,
         "lat_sorted": loc_lat[lat_order],
+        "criteria_json": np.frombuffer(b"".join(criteria_json), dtype=np.uint8),
+        "criteria_offsets": np.cumsum([0, *map(len, criteria_json)], dtype=np.int64),
     }
     meta = {
         "revision": revision,
         "size": n,
         "needs": needs,
-        "criteria": criteria,
+        "criteria_count": len(criteria),
         "need_keys": need_ids,
         "area_keys": served_codes,
         "eligible_keys": eligible_codes,
@@ -442,8 +473,13 @@ class IndexStore:
         return manifest if isinstance(manifest, dict) and "revision" in manifest else None
 
     def verify(self, manifest: dict) -> Path:
-        """The data file if its size and SHA-256 match the manifest; else IndexFileError."""
+        """The data file if its layout is this release's and its size and SHA-256 match the
+        manifest; else IndexFileError."""
         path = self.folder / str(manifest.get("file", ""))
+        if manifest.get("format", 1) != FORMAT:
+            raise IndexFileError(
+                f"{path.name}: layout {manifest.get('format', 1)}, this release reads {FORMAT}"
+            )
         try:
             stat = path.stat()
         except OSError as exc:
@@ -534,6 +570,7 @@ class IndexStore:
         seconds = round(time.perf_counter() - started, 3)
         manifest = {
             "revision": revision,
+            "format": FORMAT,
             "file": data_path.name,
             "bytes": size,
             "sha256": digest.hexdigest(),
@@ -557,7 +594,7 @@ class IndexStore:
         log.info(
             "directory index built: %s services, %s distinct criteria, revision %s, %.2f s, "
             "%.1f MiB",
-            meta["size"], len(meta["criteria"]), revision, seconds, size / 2**20,
+            meta["size"], meta["criteria_count"], revision, seconds, size / 2**20,
         )  # fmt: skip
         return revision
 
@@ -620,7 +657,7 @@ def _build_in_background(where: IndexStore) -> threading.Thread | None:
             if how == "process":
                 done = subprocess.run(  # noqa: S603
                     [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "build_index",
-                     "--lock-held", str(fd)],
+                     "--lock-held", str(fd), "--nice", str(settings.INDEX_BUILD_NICE)],
                     pass_fds=(fd,), cwd=settings.BASE_DIR, check=False,
                 )  # fmt: skip
                 if done.returncode:

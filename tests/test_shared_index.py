@@ -174,6 +174,42 @@ def test_a_corrupt_or_half_written_index_file_is_ignored_and_rebuilt(
         assert "ignored" in caplog.text
 
 
+def test_a_file_of_an_earlier_layout_for_the_same_revision_is_rebuilt(geography, fresh, caplog):
+    """A release that changes the file's layout finds the previous release's file for the same
+    revision on disk: intact by its checksum, but not read; it is built again."""
+    make_service(service="Sutton befriending")
+    built = current_index()
+    where = store()
+    revision = built.revision
+    manifest_path = where.manifest_path(revision)
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format"] = index_module.FORMAT - 1
+    manifest_path.write_text(json.dumps(manifest))
+    index_module.forget_current()
+    del built
+    with caplog.at_level(logging.WARNING, logger="signposting.index"):
+        assert where.open(revision) is None
+        assert names(search()) == ["Sutton befriending"]
+    assert "this release reads" in caplog.text
+    rebuilt = current_index()
+    assert rebuilt.revision == revision
+    assert json.loads(manifest_path.read_text())["format"] == index_module.FORMAT
+
+
+def test_criteria_are_decoded_when_a_search_first_needs_them(geography, fresh):
+    """Opening a revision decodes no criteria; a search decodes those of its candidates, once."""
+    make_service(service="Sutton befriending", min_age="65")
+    make_service(service="Sutton debt advice", needs="financial")
+    index = current_index()
+    assert len(index.criteria) == 2 and index.criteria._decoded == {}
+    assert names(search()) == ["Sutton befriending"]
+    assert len(index.criteria._decoded) == 1
+    decoded = next(iter(index.criteria._decoded.values()))
+    assert decoded.min_age == 65 and index.criteria[list(index.criteria._decoded)[0]] is decoded
+    with pytest.raises(IndexError):
+        index.criteria[len(index.criteria)]
+
+
 def test_writes_never_touch_the_index(geography, fresh, admin_user):
     from signposting.actions import create_referral
     from signposting.models import Membership, Team

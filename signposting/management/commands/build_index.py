@@ -1,3 +1,4 @@
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,8 +19,18 @@ class Command(BaseCommand):
             type=int,
             help="the build lock's descriptor, held by the serving process that started this",
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=0,
+            choices=range(20),
+            metavar="0-19",
+            help="lower this process's CPU priority by this much first (a background build)",
+        )
 
     def handle(self, *args, **options):
+        if options["nice"]:
+            os.nice(options["nice"])
         where = store()
         started = time.perf_counter()
         if options["lock_held"] is not None:
