@@ -5,6 +5,7 @@ from contextlib import suppress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -15,6 +16,7 @@ from audit import log as audit
 from audit.models import Action
 from directory.models import DeliveryMode, GPPractice, Need, Service
 from directory.queries import listing_details
+from signposting import result_cards
 from signposting.actions import (
     TeamlessUser,
     create_referral_from,
@@ -95,7 +97,6 @@ def search(request, results=False):
                 return redirect("search-results")
     context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
     if result is not None:
-        context["groups"] = _result_groups(result, last, may_report(request.user))
         context["unmet_needs"] = [
             {"slug": result.need_slugs[n], "name": result.need_names[n]}
             for n in result.unmet_need_ids
@@ -106,18 +107,29 @@ def search(request, results=False):
         # Someone in no team (an administrator, say) cannot record: say so before they try.
         context["can_record"] = may_record and in_a_team(request.user)
         context["teamless"] = may_record and not context["can_record"]
+        context["groups"] = _result_groups(
+            result,
+            last,
+            may_report(request.user),
+            {
+                "csrf": result_cards.csrf_input(get_token(request)),
+                "carried": context["carried"],
+                "record_url": reverse("referral-record"),
+                "results_url": reverse("search-results"),
+                "can_record": context["can_record"],
+            },
+        )
     response = render(request, "signposting/search.html", context)
     if result is not None:
         response["X-Directory-Revision"] = result.revision
     return response
 
 
-def _result_groups(result, search, can_report: bool) -> list[dict]:
-    """The results' cards by group, with what each shows worked out here, once a page: their
-    addresses, listing facts and shortlist controls (a template tag a card would cost more than
-    the rest of the page)."""
+def _result_groups(result, search, can_report: bool, page: dict) -> list[dict]:
+    """The results by group, each card's HTML built once here (signposting/result_cards.py:
+    through the template engine fifty cards cost more than the rest of the page)."""
     shown = listing_details(m.entry.id for m in result.results)
-    results_url = reverse("search-results")
+    results_url = page["results_url"]
     control_urls = shortlist_tags.control_urls()
     groups = []
     for slug, title in RESULT_GROUPS:
@@ -151,6 +163,7 @@ def _result_groups(result, search, can_report: bool) -> list[dict]:
                     control_urls,
                 ),
             }
+            row["html"] = result_cards.card(row, page)
             rows.append(row)
         groups.append({"slug": slug, "title": title, "items": rows})
     return groups

@@ -4,7 +4,7 @@ step and a referral's page, and the results' per-card "Add to shortlist" control
 from django import template
 from django.urls import reverse
 
-from signposting import last_search
+from signposting import last_search, result_cards
 
 register = template.Library()
 
@@ -51,24 +51,22 @@ def control_urls() -> tuple[str, str]:
     return reverse("shortlist-add"), reverse("shortlist-remove")
 
 
-@register.inclusion_tag("signposting/_shortlist_control.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def shortlist_control(context, service):
     """Add (or remove) a service on its page: for the searched needs it helps with. (The
-    results page works out each card's control in its view: signposting.views.)"""
+    results page builds each card's control in its view: signposting/result_cards.py.)"""
     search = _search(context)
     if search is None:
-        return {"control": {"show": False}}
+        return ""
     needs = service.needs.filter(slug__in=search.needs).order_by("name")
-    return {
-        "control": control(
-            search,
-            service.pk,
-            service.name,
-            [(n.slug, n.name) for n in needs],
-            context["request"].get_full_path(),
-        ),
-        "csrf_token": context.get("csrf_token"),
-    }
+    found = control(
+        search,
+        service.pk,
+        service.name,
+        [(n.slug, n.name) for n in needs],
+        context["request"].get_full_path(),
+    )
+    return result_cards.shortlist_control(found, result_cards.csrf_input(context["csrf_token"]))
 
 
 @register.simple_tag(takes_context=True)
