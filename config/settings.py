@@ -234,6 +234,10 @@ SPREADSHEET_UPLOAD_DIR = Path(
 )
 SPREADSHEET_UPLOAD_MAX_BYTES = env_int("SPREADSHEET_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
+# The reports page's reports are worked out at most this often for a scope (seconds; 0: on
+# every request). signposting/dashboard.py.
+REPORTS_PAGE_SECONDS = env_int("REPORTS_PAGE_SECONDS", 60)
+
 # The matching index (signposting/index.py): one file per directory revision, in a folder per
 # database under INDEX_DIR, mapped by every process on the host. A new revision's file is built
 # by the one process that takes the build lock while all answer from the file they have:

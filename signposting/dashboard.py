@@ -10,9 +10,12 @@ to fix, and nothing is shown under dates that were refused.
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils import timezone
 
 from signposting.report_api import ReportScopeForm
 from signposting.reports import REPORTS, ReportData
@@ -36,7 +39,7 @@ def dashboard(request):
         "form": form,
         "scope": scope,
         "reader": reader,
-        "sections": sections(scope) if scope is not None else [],
+        **dict(zip(("sections", "worked_out_at"), page_sections(scope), strict=True)),
         "note": note(reader.exact),
         "threshold": threshold(),
         "date_from": request.GET.get("from", scope.start.isoformat() if scope else ""),
@@ -57,6 +60,34 @@ def dashboard(request):
         ],  # fmt: skip
     }
     return render(request, "signposting/dashboard.html", context)
+
+
+def page_sections(scope) -> tuple[list[dict], object]:
+    """The page's reports for the scope and when they were worked out: at most once every
+    REPORTS_PAGE_SECONDS (60) for a scope, shared by everyone reading that scope through the
+    cache (Django's; per process unless CACHES names a shared one). Monthly figures moved by
+    a minute's referrals are the same figures, and a page of every report costs a few hundred
+    milliseconds; the page says when they were worked out. Downloads are never cached."""
+    if scope is None:
+        return [], None
+    seconds = settings.REPORTS_PAGE_SECONDS
+    if seconds <= 0:
+        return sections(scope), timezone.now()
+    key = "reports-page:" + ":".join(
+        str(part)
+        for part in (
+            scope.start,
+            scope.end,
+            scope.area.code if scope.area else "-",
+            scope.team.pk if scope.team else "-",
+            "exact" if scope.exact else "rounded",
+        )
+    )
+    found = cache.get(key)
+    if found is None:
+        found = (sections(scope), timezone.now())
+        cache.set(key, found, seconds)
+    return found
 
 
 def sections(scope) -> list[dict]:

@@ -45,6 +45,15 @@ def index_dir(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def reports_page_worked_out_on_every_request():
+    """Tests read the reports page after recording: it is not cached between requests here
+    (tests/test_report_reading.py checks the cache itself)."""
+    from django.conf import settings
+
+    settings.REPORTS_PAGE_SECONDS = 0
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -135,6 +135,41 @@ def test_a_lead_of_south_west_london_sees_its_six_boroughs_and_other_areas(
     assert "area=QWE" in text
 
 
+def test_the_page_works_its_figures_out_at_most_once_a_minute_and_says_when(
+    personas, swl_lead, client, settings
+):
+    """Within REPORTS_PAGE_SECONDS a scope's page is the one worked out before (and says when
+    that was); another scope, or the time gone, works them out again; downloads never wait."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REPORTS_PAGE_SECONDS = 60
+    client.force_login(swl_lead)
+
+    def housing_demand(params=None):
+        text = client.get("/reports/", params or {}).content.decode()
+        found = re.search(r"Other areas, Housing: demand (\d+)", text)
+        return (int(found.group(1)) if found else 0), text
+
+    assert housing_demand()[0] == 0
+    referrals_from_inside_and_outside(personas)
+    demand, text = housing_demand()
+    assert demand == 0  # the page of a moment ago
+    assert re.search(r"Figures worked out at \d\d:\d\d:\d\d on ", text)
+    assert "at most once a minute" in text
+    # Another scope is worked out now; a download is always worked out when asked for.
+    month = {"from": YEAR.end.replace(day=1).isoformat(), "to": YEAR.end.isoformat()}
+    assert month != PERIOD
+    assert "Other areas, Housing: demand 5" in client.get("/reports/", month).content.decode()
+    csv = client.get("/api/v1/reports/gaps/", {"format": "csv", "area": "QWE", **PERIOD})
+    assert csv.status_code == 200 and "Other areas" in csv.content.decode()
+    # When the minute is up (the entry gone), the page is worked out again.
+    cache.clear()
+    assert housing_demand()[0] == 5
+    settings.REPORTS_PAGE_SECONDS = 0
+    cache.clear()
+
+
 def test_a_lead_may_still_choose_all_areas(personas, swl_lead, client):
     referrals_from_inside_and_outside(personas)
     client.force_login(swl_lead)
