@@ -60,10 +60,12 @@ class RenewSessionMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is None or session.session_key is None:  # none, ended, or never saved
+        if session is None:
+            return response
+        renewed_at = session.get(RENEWED_AT)  # loads it: an unknown or expired key goes
+        if session.session_key is None:  # none, ended, unknown, or never saved
             return response
         now = int(time.time())
-        renewed_at = session.get(RENEWED_AT)
         if (
             session.modified
             or not isinstance(renewed_at, int)

@@ -261,6 +261,7 @@ def run() -> dict:
         editor.wait(timeout=SECONDS + 60)
     finally:
         sampler.stop.set()
+        sampler.join()
         sampler.sample()  # the end, with each process's share of the index file
         workers = children(server.pid)
         server.send_signal(signal.SIGTERM)

@@ -8,6 +8,7 @@ A period or scope that cannot be used shows no report: the error summary and the
 to fix, and nothing is shown under dates that were refused.
 """
 
+import dataclasses
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -73,15 +74,12 @@ def page_sections(scope) -> tuple[list[dict], object]:
     seconds = settings.REPORTS_PAGE_SECONDS
     if seconds <= 0:
         return sections(scope), timezone.now()
-    key = "reports-page:" + ":".join(
-        str(part)
-        for part in (
-            scope.start,
-            scope.end,
-            scope.area.code if scope.area else "-",
-            scope.team.pk if scope.team else "-",
-            "exact" if scope.exact else "rounded",
-        )
+    # Every field of the scope (a model by its key) and the rounding: figures for one scope
+    # and rounding are never served for another.
+    parts = [getattr(scope, f.name) for f in dataclasses.fields(scope)]
+    key = "reports-page:v1:" + ":".join(
+        str(getattr(part, "pk", part) if part is not None else "-")
+        for part in (*parts, threshold())
     )
     found = cache.get(key)
     if found is None:

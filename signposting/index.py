@@ -620,10 +620,14 @@ class IndexStore:
 
 
 def store() -> IndexStore:
-    """The index folder of this database: INDEX_DIR/<a digest of the database's identity>, so
-    that two databases on one host (clones, test runs) never share a file."""
+    """The index folder of this database and file layout: INDEX_DIR/<a digest of both>, so that
+    two databases on one host (clones, test runs), or two releases' layouts, never share a file."""
     db = connection.settings_dict
-    identity = f"{db['ENGINE']}|{db.get('HOST') or ''}|{db.get('PORT') or ''}|{db['NAME']}"
+    # The layout is part of it: a release that changes the layout never shares (or rebuilds
+    # over) the files the previous release's processes are serving from.
+    identity = (
+        f"{db['ENGINE']}|{db.get('HOST') or ''}|{db.get('PORT') or ''}|{db['NAME']}|v{FORMAT}"
+    )
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
     return IndexStore(Path(settings.INDEX_DIR) / digest)
 

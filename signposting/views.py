@@ -61,8 +61,8 @@ CARRIED = [
 @never_cache
 @login_required
 def search(request, results=False):
-    """Show the search form; a POST that finds services keeps the search in the session and
-    redirects to the results (GET), which show the last search again (signposting/last_search.py).
+    """Show the search form; a POST whose patient facts can be matched keeps the search in the
+    session and redirects to the results (GET), which match it (signposting/last_search.py).
 
     POST rather than GET so that the patient's postcode never appears in a URL, a server log
     or the browser history; the redirect, so that Back never asks to send the form again.

@@ -173,6 +173,13 @@ def test_a_session_ends_after_30_minutes_idle(client, worker):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
+def test_an_unknown_or_expired_session_cookie_starts_no_session(client, db):
+    """Renewal never turns a stale cookie into a new, empty session for an anonymous visitor."""
+    client.cookies["sessionid"] = "no-such-session-key-0123456789"
+    assert client.get("/accounts/login/").status_code == 200
+    assert not Session.objects.exists()
+
+
 def set_signed_in_at(client, seconds_ago: int) -> None:
     session = client.session
     session[SIGNED_IN_AT] = int(time.time()) - seconds_ago
