@@ -5,6 +5,7 @@ and random (config/security.py). Headers and limits: docs/security-headers-and-l
 """
 
 import datetime as dt
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -237,6 +238,21 @@ SPREADSHEET_UPLOAD_MAX_BYTES = env_int("SPREADSHEET_UPLOAD_MAX_BYTES", 10 * 1024
 # The reports page's reports are worked out at most this often for a scope (seconds; 0: on
 # every request). signposting/dashboard.py.
 REPORTS_PAGE_SECONDS = env_int("REPORTS_PAGE_SECONDS", 60)
+# Django's cache (the reports page's figures): files under CACHE_DIR, so that every process on
+# the host shares what one worked out, in a folder per database (two databases on one host
+# never share an entry).
+_DB = DATABASES["default"]
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(
+            Path(env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")))
+            / hashlib.sha256(
+                f"{_DB['ENGINE']}|{_DB.get('HOST') or ''}|{_DB.get('PORT') or ''}|{_DB['NAME']}".encode()
+            ).hexdigest()[:16]
+        ),
+    }
+}
 
 # The matching index (signposting/index.py): one file per directory revision, in a folder per
 # database under INDEX_DIR, mapped by every process on the host. A new revision's file is built

@@ -65,8 +65,8 @@ def dashboard(request):
 
 def page_sections(scope) -> tuple[list[dict], object]:
     """The page's reports for the scope and when they were worked out: at most once every
-    REPORTS_PAGE_SECONDS (60) for a scope, shared by everyone reading that scope through the
-    cache (Django's; per process unless CACHES names a shared one). Monthly figures moved by
+    REPORTS_PAGE_SECONDS (60) for a scope, shared by everyone reading that scope through
+    Django's cache (files shared by every process on the host: CACHES). Monthly figures moved by
     a minute's referrals are the same figures, and a page of every report costs a few hundred
     milliseconds; the page says when they were worked out. Downloads are never cached."""
     if scope is None:
