@@ -27,7 +27,10 @@ threads = env_int("THREADS", 4)
 worker_class = "gthread"
 timeout = env_int("GUNICORN_TIMEOUT", 60)  # a first request may build the index: seconds
 graceful_timeout = 30
-keepalive = 5
+# A connection a request by default (as nginx sends them to its upstreams): each request then
+# goes to a process free to take it. A kept connection stays with the process that accepted it,
+# and under load the processes' shares then differ by ten times (docs/benchmarks.md).
+keepalive = env_int("KEEPALIVE", 0)
 # Only a proxy on these addresses may set X-Forwarded-* headers that gunicorn believes.
 forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # No control socket: one shared path would be claimed by every server on the host.

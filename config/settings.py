@@ -242,14 +242,13 @@ REPORTS_PAGE_SECONDS = env_int("REPORTS_PAGE_SECONDS", 60)
 # the host shares what one worked out, in a folder per database (two databases on one host
 # never share an entry).
 _DB = DATABASES["default"]
+_DB_IDENTITY = f"{_DB['ENGINE']}|{_DB.get('HOST') or ''}|{_DB.get('PORT') or ''}|{_DB['NAME']}"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(
             Path(env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")))
-            / hashlib.sha256(
-                f"{_DB['ENGINE']}|{_DB.get('HOST') or ''}|{_DB.get('PORT') or ''}|{_DB['NAME']}".encode()
-            ).hexdigest()[:16]
+            / hashlib.sha256(_DB_IDENTITY.encode()).hexdigest()[:16]
         ),
     }
 }
@@ -263,11 +262,10 @@ INDEX_DIR = Path(env_str("INDEX_DIR", str(BASE_DIR / "var" / "index")))
 INDEX_BUILD = env_str("INDEX_BUILD", "process")
 if INDEX_BUILD not in ("process", "thread", "inline"):
     raise ImproperlyConfigured("INDEX_BUILD must be process, thread or inline")
-# The background build's child process runs at this niceness (0 to 19): requests come first,
-# and the build takes what CPU they leave (its file comes a little later on a busy host).
-INDEX_BUILD_NICE = env_int("INDEX_BUILD_NICE", 10)
-if not 0 <= INDEX_BUILD_NICE <= 19:
-    raise ImproperlyConfigured("INDEX_BUILD_NICE must be from 0 to 19")
+# The background build's child process runs at idle priority (Linux's SCHED_IDLE, else
+# niceness 19): requests come first and the build takes the CPU they leave, so its file comes a
+# little later on a busy host. false: the same priority as the server.
+INDEX_BUILD_IDLE = env_bool("INDEX_BUILD_IDLE", True)
 
 # One JSON object a line in production (plain text under DEBUG), every handler cutting full
 # postcodes to their sector (config/logs.py). gunicorn.conf.py uses the same configuration.

@@ -661,7 +661,8 @@ def _build_in_background(where: IndexStore) -> threading.Thread | None:
             if how == "process":
                 done = subprocess.run(  # noqa: S603
                     [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "build_index",
-                     "--lock-held", str(fd), "--nice", str(settings.INDEX_BUILD_NICE)],
+                     "--lock-held", str(fd),
+                     *(["--idle"] if settings.INDEX_BUILD_IDLE else [])],
                     pass_fds=(fd,), cwd=settings.BASE_DIR, check=False,
                 )  # fmt: skip
                 if done.returncode:

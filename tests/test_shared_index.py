@@ -253,3 +253,18 @@ def test_the_index_folder_is_this_runs_own(db, index_dir):
         connection.settings_dict = real
     assert elsewhere.parent == index_dir
     assert elsewhere != store().folder
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's idle scheduling class")
+def test_a_background_build_runs_only_on_cpu_nothing_else_wants(settings):
+    """build_index --idle (as a serving process starts it) puts itself in SCHED_IDLE."""
+    from signposting.management.commands.build_index import lowest_priority
+
+    assert settings.INDEX_BUILD_IDLE
+    pid = os.fork()
+    if pid == 0:  # the child: lower its own priority and report by exit status
+        lowest_priority()
+        os._exit(0 if os.sched_getscheduler(0) == os.SCHED_IDLE else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # this process is untouched

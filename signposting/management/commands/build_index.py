@@ -20,17 +20,15 @@ class Command(BaseCommand):
             help="the build lock's descriptor, held by the serving process that started this",
         )
         parser.add_argument(
-            "--nice",
-            type=int,
-            default=0,
-            choices=range(20),
-            metavar="0-19",
-            help="lower this process's CPU priority by this much first (a background build)",
+            "--idle",
+            action="store_true",
+            help="run only on CPU that nothing else wants (Linux's SCHED_IDLE, else niceness "
+            "19): a background build beside the server's requests",
         )
 
     def handle(self, *args, **options):
-        if options["nice"]:
-            os.nice(options["nice"])
+        if options["idle"]:
+            lowest_priority()
         where = store()
         started = time.perf_counter()
         if options["lock_held"] is not None:
@@ -48,3 +46,11 @@ class Command(BaseCommand):
             f"index {index.path}: {index.size} services, revision {revision}, "
             f"{time.perf_counter() - started:.2f} s"
         )
+
+
+def lowest_priority() -> None:
+    """Run this process only on CPU that nothing else wants."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux, or not allowed
+        os.nice(19)
