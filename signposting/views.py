@@ -131,42 +131,38 @@ def _result_groups(result, search, can_report: bool, page: dict) -> list[dict]:
     shown = listing_details(m.entry.id for m in result.results)
     results_url = page["results_url"]
     control_urls = shortlist_tags.control_urls()
-    groups = []
-    for slug, title in RESULT_GROUPS:
-        rows = []
-        for m in result.results:
-            if result_group(m) != slug:
-                continue
-            service_id = m.entry.id
-            needs = [result.need_names[n] for n in m.matched_need_ids]
-            need_slugs = [result.need_slugs[n] for n in m.matched_need_ids]
-            row = {
-                "match": m,
-                "needs": needs,
-                "need_slugs": need_slugs,
-                "route": Service.ReferralRoute(m.entry.referral_route).label,
-                "listing": shown.get(service_id),
-                "url": reverse("service-detail", args=[service_id]),
-                "report_url": reverse("service-report-problem", args=[service_id])
-                if can_report
-                else "",
-                # The shortlist is what the patient may use: a service not open to them is
-                # recorded, with a reason, instead.
-                "shortlist": {"show": False}
-                if slug == NOT_OPEN or m.closed
-                else shortlist_tags.control(
-                    search,
-                    service_id,
-                    m.entry.name,
-                    list(zip(need_slugs, needs, strict=True)),
-                    f"{results_url}#service-{service_id}",
-                    control_urls,
-                ),
-            }
-            row["html"] = result_cards.card(row, page)
-            rows.append(row)
-        groups.append({"slug": slug, "title": title, "items": rows})
-    return groups
+    rows_of: dict[str, list[dict]] = {slug: [] for slug, _ in RESULT_GROUPS}
+    for m in result.results:
+        slug = result_group(m)
+        service_id = m.entry.id
+        needs = [result.need_names[n] for n in m.matched_need_ids]
+        need_slugs = [result.need_slugs[n] for n in m.matched_need_ids]
+        row = {
+            "match": m,
+            "needs": needs,
+            "need_slugs": need_slugs,
+            "route": Service.ReferralRoute(m.entry.referral_route).label,
+            "listing": shown.get(service_id),
+            "url": reverse("service-detail", args=[service_id]),
+            "report_url": reverse("service-report-problem", args=[service_id])
+            if can_report
+            else "",
+            # The shortlist is what the patient may use: a service not open to them is
+            # recorded, with a reason, instead.
+            "shortlist": {"show": False}
+            if slug == NOT_OPEN or m.closed
+            else shortlist_tags.control(
+                search,
+                service_id,
+                m.entry.name,
+                list(zip(need_slugs, needs, strict=True)),
+                f"{results_url}#service-{service_id}",
+                control_urls,
+            ),
+        }
+        row["html"] = result_cards.card(row, page)
+        rows_of[slug].append(row)
+    return [{"slug": slug, "title": title, "items": rows_of[slug]} for slug, title in RESULT_GROUPS]
 
 
 def _filters(data) -> list[str]:
