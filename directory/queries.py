@@ -154,6 +154,21 @@ def listing_details(service_ids) -> dict[int, ListingFacts]:
     }
 
 
+def practices_in(area_code: str | None) -> list[dict]:
+    """The active GP practices in an area (a local authority, or each of an ICB's), by name, as
+    {name, code, postcode}: the search form's type-ahead offers a team those of the area that
+    funds it. England has about 6,300 practices, too many to send with every search page; any
+    of them is still found by its name or ODS code (find_gp_practices)."""
+    if not area_code:
+        return []
+    return list(
+        GPPractice.objects.filter(status="A")
+        .filter(Q(local_authority_id=area_code) | Q(local_authority__icb_id=area_code))
+        .order_by("name")
+        .values("name", "code", "postcode")
+    )
+
+
 # The most practices a name is shown as matching; more than this asks for more of the name.
 MAX_PRACTICE_CHOICES = 20
 _CODE_AT_END = re.compile(r"\(\s*([A-Za-z0-9]{3,10})\s*\)$")

@@ -135,10 +135,11 @@ class SearchForm(forms.Form):
         self.fields["needs"].choices = list(
             Need.objects.order_by("name").values_list("slug", "name")
         )
-        boroughs = Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY, icb__isnull=False).order_by(
-            "name"
-        )
-        self.fields["gp_area"].choices = [("", "Not known")] + [(a.code, a.name) for a in boroughs]
+        boroughs = Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY, icb__isnull=False)
+        self.fields["gp_area"].choices = [
+            ("", "Not known"),
+            *boroughs.order_by("name").values_list("code", "name"),
+        ]
 
     # The practices a GP name matched, when it matched more than one (for the template).
     gp_choices: list = ()

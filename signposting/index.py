@@ -659,8 +659,9 @@ def _build_in_background(where: IndexStore) -> threading.Thread | None:
     def run():
         try:
             if how == "process":
+                # Not through manage.py: the child lowers its priority before loading Django.
                 done = subprocess.run(  # noqa: S603
-                    [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "build_index",
+                    [sys.executable, "-m", "signposting.background_build",
                      "--lock-held", str(fd),
                      *(["--idle"] if settings.INDEX_BUILD_IDLE else [])],
                     pass_fds=(fd,), cwd=settings.BASE_DIR, check=False,

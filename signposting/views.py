@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from audit import log as audit
 from audit.models import Action
-from directory.models import DeliveryMode, GPPractice, Need, Service
-from directory.queries import listing_details
+from directory.models import DeliveryMode, Need, Service
+from directory.queries import listing_details, practices_in
 from signposting import result_cards
 from signposting.actions import (
     TeamlessUser,
@@ -38,6 +38,7 @@ from signposting.matching import (
     result_group,
     service_decision,
 )
+from signposting.models import Membership
 from signposting.templatetags import shortlist as shortlist_tags
 from signposting.vocabulary import PATH_LABELS, Kind
 
@@ -95,7 +96,13 @@ def search(request, results=False):
                 refine = request.POST.get("refine") == "1"  # from the results page
                 save_last_search(request.session, request.POST, refine=refine)
                 return redirect("search-results")
-    context = {"form": form, "result": result, "practices": GPPractice.objects.filter(status="A")}
+    # The type-ahead's practices: those of the area that funds the user's team.
+    funding_area = (
+        Membership.objects.filter(user=request.user)
+        .values_list("team__funding_area_id", flat=True)
+        .first()
+    )
+    context = {"form": form, "result": result, "practices": practices_in(funding_area)}
     if result is not None:
         context["unmet_needs"] = [
             {"slug": result.need_slugs[n], "name": result.need_names[n]}
@@ -131,6 +138,8 @@ def _result_groups(result, search, can_report: bool, page: dict) -> list[dict]:
     shown = listing_details(m.entry.id for m in result.results)
     results_url = page["results_url"]
     control_urls = shortlist_tags.control_urls()
+    detail_url = result_cards.url_for_each("service-detail")
+    report_url = result_cards.url_for_each("service-report-problem")
     rows_of: dict[str, list[dict]] = {slug: [] for slug, _ in RESULT_GROUPS}
     for m in result.results:
         slug = result_group(m)
@@ -143,10 +152,8 @@ def _result_groups(result, search, can_report: bool, page: dict) -> list[dict]:
             "need_slugs": need_slugs,
             "route": Service.ReferralRoute(m.entry.referral_route).label,
             "listing": shown.get(service_id),
-            "url": reverse("service-detail", args=[service_id]),
-            "report_url": reverse("service-report-problem", args=[service_id])
-            if can_report
-            else "",
+            "url": detail_url(service_id),
+            "report_url": report_url(service_id) if can_report else "",
             # The shortlist is what the patient may use: a service not open to them is
             # recorded, with a reason, instead.
             "shortlist": {"show": False}

@@ -108,3 +108,31 @@ def test_optional_fields_say_so(client, personas):
         "Age (optional)",
     ):
         assert label in text
+
+
+def datalist(client) -> str:
+    page = client.get("/search/").content.decode()
+    return page[page.index('<datalist id="practices">') : page.index("</datalist>")]
+
+
+def test_the_type_ahead_offers_the_practices_of_the_area_that_funds_the_team(
+    client, practices, personas
+):
+    """Not every practice in England (about 6,300) with every search page: the team's area's.
+    Any other is still found by its name or code (the tests above)."""
+    client.force_login(personas["lw"])  # a team funded by South West London ICB
+    offered = datalist(client)
+    assert "HAWTHORN SURGERY, SUTTON (DEMO) (Z00013)" in offered
+    assert "(Z00004)" in offered  # Kingston, in the same ICB
+    assert "(Z00025)" not in offered  # Mole Valley, Surrey Heartlands
+    client.force_login(personas["outsider"])  # a team funded by Sutton
+    offered = datalist(client)
+    assert "(Z00013)" in offered
+    assert "(Z00015)" in offered
+    assert "(Z00004)" not in offered
+    assert form(gp_practice="Z00025").is_valid()  # typed, any practice
+
+
+def test_someone_in_no_team_is_offered_no_practices_and_may_type_any(client, practices, admin_user):
+    client.force_login(admin_user)
+    assert "<option" not in datalist(client)

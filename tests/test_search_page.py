@@ -188,3 +188,45 @@ def test_cards_cost_no_query_a_result(client, listed, link_worker):
         opens(shown, Schedule.Weekday.TUESDAY)
         opens(shown, Schedule.Weekday.THURSDAY)
     assert queries_for_a_search() == before
+
+
+def test_result_cards_escape_what_the_directory_holds(client, geography, personas):
+    """The cards are built in Python (signposting/result_cards.py), not by the template engine:
+    every value from the directory is escaped as a template would escape it."""
+    hostile = "<script>alert(\"x\")</script> & 'co'"
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;co&#x27;"
+    make_service(
+        service=f"Club {hostile}", organisation=f"Org {hostile}", address=f"1 {hostile} Road",
+        needs="isolation;bereavement",
+    )  # fmt: skip
+    client.force_login(personas["lw"])
+    text = client.post(
+        "/search/",
+        {"home_postcode": "SM1 1AA", "gp_area": "E09000029", "needs": ["isolation", "bereavement"]},
+        follow=True,
+    ).content.decode()
+    assert "<script>alert" not in text
+    assert f">Club {escaped}</a>" in text  # the heading
+    assert f"Org {escaped} · " in text
+    assert f"1 {escaped} Road, SM1 1AA." in text
+    assert f"Record a referral to Club {escaped}</button>" in text
+    assert f'<span class="nhsuk-u-visually-hidden"> Club {escaped}</span> to shortlist' in text
+    assert f'<span class="nhsuk-u-visually-hidden"> (Club {escaped})</span>' in text  # its need
+
+
+def test_a_cards_addresses_are_those_django_reverses():
+    from django.urls import reverse
+
+    from signposting.result_cards import url_for_each
+
+    detail = url_for_each("service-detail")
+    for pk in (1, 42, 987654321):
+        assert detail(pk) == reverse("service-detail", args=[pk])
+
+
+def test_a_card_without_a_street_address_shows_the_postcode_alone(client, services, link_worker):
+    make_service(service="Postcode only club", address="", postcode="SM1 1AA")
+    text = sutton_search(client) + '<div class="nhsuk-card">'
+    shown = card(text, "Postcode only club")
+    assert "\nSM1 1AA.</p>" in shown
+    assert ", SM1 1AA" not in shown

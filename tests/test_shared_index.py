@@ -257,14 +257,51 @@ def test_the_index_folder_is_this_runs_own(db, index_dir):
 
 @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's idle scheduling class")
 def test_a_background_build_runs_only_on_cpu_nothing_else_wants(settings):
-    """build_index --idle (as a serving process starts it) puts itself in SCHED_IDLE."""
-    from signposting.management.commands.build_index import lowest_priority
+    """The child a serving process starts (signposting.background_build --idle) puts itself in
+    SCHED_IDLE before it loads Django, then runs build_index with its arguments."""
+    from signposting import background_build
 
     assert settings.INDEX_BUILD_IDLE
     pid = os.fork()
-    if pid == 0:  # the child: lower its own priority and report by exit status
-        lowest_priority()
-        os._exit(0 if os.sched_getscheduler(0) == os.SCHED_IDLE else 1)
+    if pid == 0:  # the child: report by exit status what build_index would have been run as
+        try:
+            import django.core.management
+
+            def build_index(argv):
+                idle = os.sched_getscheduler(0) == os.SCHED_IDLE
+                wanted = ["build_index", "--idle", "--lock-held", "7"]
+                os._exit(0 if idle and argv[1:] == wanted else 1)
+
+            django.core.management.execute_from_command_line = build_index
+            background_build.main(["--idle", "--lock-held", "7"])
+        finally:
+            os._exit(2)  # never back into pytest, whatever happened
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert os.sched_getscheduler(0) != os.SCHED_IDLE  # this process is untouched
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's idle scheduling class")
+def test_the_background_build_lowers_its_priority_before_loading_django():
+    """Loading Django is a second of CPU: the child must not spend it at normal priority. A
+    fresh interpreter notes its scheduling class when Django is first imported."""
+    script = (
+        "import os, sys\n"
+        "seen = []\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'django' and not seen:\n"
+        "            seen.append(os.sched_getscheduler(0))\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "from signposting import background_build\n"
+        "try:\n"
+        "    background_build.main(['--idle', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('idle' if seen == [os.SCHED_IDLE] else f'not idle: {seen}')\n"
+    )
+    done = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "idle"

@@ -1,8 +1,8 @@
-import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from signposting.background_build import lowest_priority
 from signposting.index import store
 
 
@@ -46,11 +46,3 @@ class Command(BaseCommand):
             f"index {index.path}: {index.size} services, revision {revision}, "
             f"{time.perf_counter() - started:.2f} s"
         )
-
-
-def lowest_priority() -> None:
-    """Run this process only on CPU that nothing else wants."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):  # not Linux, or not allowed
-        os.nice(19)
