@@ -20,6 +20,7 @@ The rules, one sentence each:
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Verdict(StrEnum):
@@ -66,6 +67,10 @@ class Criteria:
     # who did not publish it (None: the listing's source is not named).
     areas_published: bool = True
     source_name: str | None = None
+
+    @cached_property
+    def area_codes(self) -> frozenset[str]:
+        return frozenset(a.code for a in self.areas)
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,54 @@ def decide(criteria: Criteria, patient: Patient) -> Decision:
     return Decision(verdict, tuple(reasons))
 
 
+_BY_SEVERITY = {severity: verdict for verdict, severity in SEVERITY.items()}
+
+
+def verdicts(criteria: Criteria, patient: Patient) -> tuple[Verdict, Verdict]:
+    """decide()'s verdict and the verdict of its area reason, without the reasons' words.
+
+    Matching ranks every candidate on these (hundreds of distinct criteria near a city centre)
+    and calls decide() only for the results it shows. The same rules as decide(), written
+    without the words; tests/test_eligibility_engine.py holds the two to the same answers."""
+    area = _area_verdict(criteria, patient)
+    worst = SEVERITY[area]
+    if criteria.min_age is not None or criteria.max_age is not None:
+        age = patient.age
+        if age is None:
+            worst = max(worst, 1)
+        elif (criteria.min_age is not None and age < criteria.min_age) or (
+            criteria.max_age is not None and age > criteria.max_age
+        ):
+            worst = 2
+    if criteria.only_for and worst < 2:
+        groups = patient.groups
+        if groups is None:
+            worst = max(worst, 1)
+        elif not any(g in groups for g in criteria.only_for):
+            worst = 2
+    return _BY_SEVERITY[worst], area
+
+
+def _area_verdict(criteria: Criteria, patient: Patient) -> Verdict:
+    """_area_reason's verdict alone."""
+    if not criteria.areas_published:
+        return Verdict.CHECK
+    if not criteria.areas:
+        return Verdict.ELIGIBLE
+    codes = criteria.area_codes
+    accepted = unknown = False
+    for connection, place in (("lives", patient.home), ("works", patient.work), ("gp", patient.gp)):
+        if connection not in criteria.via:
+            continue
+        accepted = True
+        if place is None:
+            # Someone who does not work has no work place: known, and not met.
+            unknown = unknown or not (connection == "works" and patient.works is False)
+        elif _in_areas(place, codes):
+            return Verdict.ELIGIBLE
+    return Verdict.CHECK if accepted and unknown else Verdict.NOT_ELIGIBLE
+
+
 def _in_areas(place: Place, codes: frozenset[str]) -> bool:
     return place.la_code in codes or (place.icb_code is not None and place.icb_code in codes)
 
@@ -145,7 +198,7 @@ def _area_reason(criteria: Criteria, patient: Patient) -> Reason:
         return Reason("area", Verdict.CHECK, unpublished_text(criteria.source_name))
     if not criteria.areas:
         return Reason("area", Verdict.ELIGIBLE, "Open to people from any area")
-    codes = frozenset(a.code for a in criteria.areas)
+    codes = criteria.area_codes
     facts = {"lives": patient.home, "works": patient.work, "gp": patient.gp}
     accepted = [c for c in CONNECTIONS if c in criteria.via]
     for connection in accepted:

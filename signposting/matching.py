@@ -44,6 +44,7 @@ from eligibility.engine import (
     Reason,
     Verdict,
     decide,
+    verdicts,
 )
 from signposting.index import CAPACITIES, CAPACITY_CLOSED, MODE_BITS, DirectoryIndex, current_index
 from signposting.vocabulary import NotOpen
@@ -389,10 +390,6 @@ def _listed_for(index: DirectoryIndex, codes) -> np.ndarray:
     return mask
 
 
-def _area_verdict(decision: Decision) -> Verdict:
-    return next(r.verdict for r in decision.reasons if r.criterion == "area")
-
-
 def services_open_to_residents(
     index: DirectoryIndex, borough: Area, need_id: int | None = None
 ) -> np.ndarray:
@@ -414,7 +411,7 @@ def services_open_to_residents(
     resident = Patient(home=place, gp=place)
     admits = np.zeros(len(index.criteria), dtype=bool)
     for key in _distinct(index.criteria_key[candidates], len(index.criteria)):
-        admits[key] = _area_verdict(decide(index.criteria[key], resident)) == Verdict.ELIGIBLE
+        admits[key] = verdicts(index.criteria[key], resident)[1] == Verdict.ELIGIBLE
     return candidates[admits[index.criteria_key[candidates]]]
 
 
@@ -591,14 +588,14 @@ def match(query: MatchQuery) -> MatchResult:
 
     # Services share criteria in the index: decide each distinct one once.
     keys = index.criteria_key[candidates]
-    decisions: dict[int, Decision] = {}
-    for key in _distinct(keys, len(index.criteria)):
-        decisions[key] = decide(index.criteria[key], resolved.patient)
+    # Ranked on the verdicts alone; decided, with the reasons' words, for the results shown.
     severity_of = np.zeros(len(index.criteria), dtype=np.int64)
     area_ok_of = np.zeros(len(index.criteria), dtype=bool)
-    for key, decision in decisions.items():
-        severity_of[key] = SEVERITY[decision.verdict]
-        area_ok_of[key] = _area_verdict(decision) == Verdict.ELIGIBLE
+    for key in _distinct(keys, len(index.criteria)):
+        verdict, area = verdicts(index.criteria[key], resolved.patient)
+        severity_of[key] = SEVERITY[verdict]
+        area_ok_of[key] = area == Verdict.ELIGIBLE
+    decisions: dict[int, Decision] = {}
     closed = index.closed[candidates]
     # Found only because it is near, and open to any area: it lists other areas than the
     # patient's, so "can use" would be a guess.
@@ -640,9 +637,10 @@ def match(query: MatchQuery) -> MatchResult:
         entry = entries.get(position)
         if entry is None:  # deleted since the index was built: nothing to show
             continue
-        decision = _listing_decision(
-            decisions[int(keys[i])], entry, bool(elsewhere[i]), resolved.home_area
-        )
+        key = int(keys[i])
+        if key not in decisions:
+            decisions[key] = decide(index.criteria[key], resolved.patient)
+        decision = _listing_decision(decisions[key], entry, bool(elsewhere[i]), resolved.home_area)
         matched = [n for n in resolved.need_ids if covering[n][row]]
         distance = None if np.isnan(distances[i]) else round(float(distances[i]), 2)
         results.append(Match(entry, decision, matched, distance, addresses.get(position)))

@@ -2,10 +2,10 @@
 
 from dataclasses import replace
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eligibility.engine import AreaRef, Criteria, Patient, Place, Verdict, decide
+from eligibility.engine import AreaRef, Criteria, Patient, Place, Verdict, decide, verdicts
 
 SUTTON = Place("E09000029", "Sutton", "QWE", "South West London ICB")
 CROYDON = Place("E09000008", "Croydon", "QWE", "South West London ICB")
@@ -206,3 +206,12 @@ def test_the_decision_is_the_worst_of_its_reasons(crit, patient):
     else:
         assert decision.verdict == Verdict.ELIGIBLE
     assert all(r.text for r in decision.reasons)
+
+
+@settings(max_examples=2000)
+@given(criteria, patients)
+def test_the_verdicts_matching_ranks_on_are_decides(crit, patient):
+    """verdicts() is decide() without the words, for every candidate of a search."""
+    decision = decide(crit, patient)
+    area = next(r.verdict for r in decision.reasons if r.criterion == "area")
+    assert verdicts(crit, patient) == (decision.verdict, area)
