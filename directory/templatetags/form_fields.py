@@ -12,8 +12,8 @@ register = template.Library()
 def select_options(field):
     """A select field's <option>s, its current value selected, each value and label escaped
     (html.escape, which Django's escape calls). Built here rather than by a {% for %} in the
-    include: the GP's borough offers every English borough (about 300), on every search and
-    results page."""
+    include: the GP's borough offers every borough that has an ICB (about 300 once England's
+    are all loaded), on every search and results page."""
     current = str(field.value())
     return mark_safe(  # noqa: S308 (every value escaped)
         "".join(
