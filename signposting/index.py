@@ -28,6 +28,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import math
 import mmap
 import os
 import re
@@ -37,14 +38,26 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import nullcontext
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.db.models import CharField, ExpressionWrapper, IntegerField, Value
+from django.db.models.functions import Cast, Coalesce
 
 from directory.listing import day_bit
-from directory.models import Area, DirectoryRevision, Location, Need, Schedule, Service
+from directory.models import (
+    Area,
+    DirectoryRevision,
+    Location,
+    Need,
+    Schedule,
+    Service,
+    Source,
+)
 from eligibility.engine import AreaRef, Criteria
 
 log = logging.getLogger(__name__)
@@ -52,6 +65,18 @@ log = logging.getLogger(__name__)
 CAPACITY_CLOSED = Service.Capacity.CLOSED.value
 CAPACITIES = list(Service.Capacity.values)
 MODE_BITS = {"in_person": 1, "phone": 2, "online": 4, "home_visit": 8}
+# A service's flags, read as the bits of one number (the delivery modes' bits are MODE_BITS).
+FLAG_BITS = {
+    "in_person": MODE_BITS["in_person"], "by_phone": MODE_BITS["phone"],
+    "online": MODE_BITS["online"], "home_visit": MODE_BITS["home_visit"],
+    "eligible_if_lives": 16, "eligible_if_works": 32, "eligible_if_gp": 64,
+    "serves_nationally": 128, "is_free": 256, "eligibility_published": 512,
+}  # fmt: skip
+MODE_MASK = 15
+VIA_SHIFT = 4
+# How a patient may be connected to an eligible area: the flags' bits shifted by VIA_SHIFT.
+VIA_BITS = (("lives", 1), ("works", 2), ("gp", 4))
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # numpy counts days from 1970-01-01
 
 MAGIC = b"SIGNIDX1"
 # The file's layout, in its manifest: a file of another layout (left by an earlier release for
@@ -184,6 +209,21 @@ def _raw(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _column(rows: list[tuple], i: int) -> list:
+    """The i-th value of each row (a tenth of the time zip(*rows) takes)."""
+    return list(map(itemgetter(i), rows))
+
+
+def _integers(rows: list[tuple], i: int) -> np.ndarray:
+    """The i-th value of each row, integers, as an int64 array."""
+    return np.fromiter(map(itemgetter(i), rows), np.int64, len(rows))
+
+
+def _pairs(rows: list[tuple]) -> np.ndarray:
+    """Rows of two integers as an (n, 2) int64 array."""
+    return np.fromiter(chain.from_iterable(rows), np.int64, 2 * len(rows)).reshape(-1, 2)
+
+
 def _csr(positions: np.ndarray, keys: np.ndarray, key_count: int):
     """Posting lists as offsets and values: unique positions per key, sorted."""
     if len(positions):
@@ -205,13 +245,135 @@ def _positions(ids: np.ndarray, service_ids: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _area_pairs(through, ids):
+    """A many-to-many table of services and areas: (the area codes, sorted; the index
+    position of each pair's service; the number of each pair's area code)."""
     rows = _raw(through.objects.order_by().values_list("service_id", "area_id"))
-    codes = sorted({code for _, code in rows})
-    number = {code: i for i, code in enumerate(codes)}
-    sids = np.fromiter((sid for sid, _ in rows), np.int64, len(rows))
-    keys = np.fromiter((number[code] for _, code in rows), np.int64, len(rows))
+    sids, codes = _integers(rows, 0), _column(rows, 1)
+    del rows
+    distinct = sorted(set(codes))
+    number = dict(zip(distinct, range(len(distinct)), strict=True))
+    keys = np.fromiter(map(number.__getitem__, codes), np.int64, len(codes))
     at, known = _positions(ids, sids)
-    return rows, codes, at[known], keys[known]
+    return distinct, at[known], keys[known]
+
+
+def _bits(fields: dict[str, int]):
+    """The sum of these boolean fields' bits, a field not known (null) counting as false."""
+    terms = [
+        Coalesce(Cast(field, IntegerField()), Value(0)) * Value(bit)
+        for field, bit in fields.items()
+    ]
+    return ExpressionWrapper(sum(terms[1:], terms[0]), output_field=IntegerField())
+
+
+def _ordinals(values) -> np.ndarray:
+    """ISO dates (text) or dates as their ordinals (date.toordinal()), 0 for none."""
+    days = np.array(values, dtype="datetime64[D]").reshape(-1)
+    ordinals = days.astype(np.int64) + EPOCH_ORDINAL
+    return np.where(np.isnat(days), 0, ordinals).astype(np.int32)
+
+
+def _interned(values) -> tuple[list, np.ndarray]:
+    """Distinct values in order of first appearance, and each value's number among them."""
+    number = dict.fromkeys(values)
+    for i, value in enumerate(number):
+        number[value] = i
+    return list(number), np.fromiter(map(number.__getitem__, values), np.int64, len(values))
+
+
+def _distinct_rows(columns: list[np.ndarray], n: int):
+    """np.unique of the rows these columns of small integers (-1 and up) make: the distinct
+    rows, the index of each one's first row, and each row's number among them. The columns
+    are packed into one integer a row when they fit in 63 bits, which is ten times faster."""
+    if not n:
+        empty = np.zeros(0, np.int64)
+        return np.zeros((0, len(columns)), np.int64), empty, empty
+    table = np.stack(columns).T + 1  # -1 (none) becomes 0
+    radices = [int(column.max()) + 1 for column in table.T]
+    if math.prod(radices) >= 2**63:
+        distinct, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+        return distinct - 1, first, inverse.reshape(-1)
+    packed = np.zeros(n, np.int64)
+    for column, radix in zip(table.T, radices, strict=True):
+        packed = packed * radix + column
+    _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    return table[first] - 1, first, inverse.reshape(-1)
+
+
+def _intern_criteria(n, *, eligible, via, min_ages, max_ages, only_fors, published, source_ids,
+                     area_names) -> tuple[list[dict], np.ndarray]:  # fmt: skip
+    """The distinct eligibility criteria, and each service's number among them.
+
+    Services share few distinct criteria. Each service's raw values become a row of small
+    integers, numpy finds the distinct rows, and only those are turned into criteria and
+    merged by what they mean (a JSON null and an empty list of groups, say), numbered in
+    order of first appearance."""
+    codes, at, keys = eligible
+    # Each service's eligible areas as one number: 0 for none, 1 + the code's number for
+    # one area, and past those a number per distinct set of two or more.
+    pairs = np.lexsort((keys, at))
+    at, keys = at[pairs], keys[pairs]
+    counts = np.bincount(at, minlength=n)
+    area_set = np.zeros(n, np.int64)
+    single = counts[at] == 1
+    area_set[at[single]] = keys[single] + 1
+    sets: list[tuple[str, ...]] = [(), *((code,) for code in codes)]
+    several = np.flatnonzero(counts > 1)
+    if len(several):
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        set_number: dict[bytes, int] = {}
+        for position in several.tolist():
+            members = keys[starts[position] : starts[position + 1]]
+            number = set_number.get(key := members.tobytes())
+            if number is None:
+                number = set_number[key] = len(sets)
+                sets.append(tuple(codes[k] for k in members.tolist()))
+            area_set[position] = number
+    try:  # JSON text on SQLite
+        groups, group_key = _interned(only_fors)
+    except TypeError:  # lists on PostgreSQL: as text, so that equal lists are one value
+        groups, group_key = _interned([v if v is None else json.dumps(v) for v in only_fors])
+    sources, source_key = _interned(source_ids)
+    # Ages not given (None, as NaN) become -1.
+    ages = [np.nan_to_num(np.array(column, np.float64), nan=-1).astype(np.int64)
+            for column in (min_ages, max_ages)]  # fmt: skip
+    distinct, first, inverse = _distinct_rows(
+        [area_set, via.astype(np.int64), *ages, group_key, published.astype(np.int64),
+         source_key],
+        n,
+    )  # fmt: skip
+    order = np.argsort(first, kind="stable")  # in order of first appearance
+    source_names = dict(Source.objects.filter(pk__in=sources).values_list("pk", "name"))
+    criteria: list[dict] = []
+    meaning_number: dict[tuple, int] = {}
+    number_of_row = np.zeros(len(distinct), np.int32)
+    for row in order.tolist():
+        area_number, via_bits, min_age, max_age, group, public, source = distinct[row].tolist()
+        areas = sets[area_number]
+        via_names = tuple(name for name, bit in VIA_BITS if via_bits & bit)
+        group_text = groups[group]
+        group_list = tuple((json.loads(group_text) if group_text else None) or ())
+        # Who did not publish the eligibility matters only when it is not published.
+        unpublished_by = None if public else source_names.get(sources[source], "")
+        min_age = None if min_age < 0 else min_age
+        max_age = None if max_age < 0 else max_age
+        meaning = (areas, via_names, min_age, max_age, group_list, unpublished_by)
+        number = meaning_number.get(meaning)
+        if number is None:
+            number = meaning_number[meaning] = len(criteria)
+            criteria.append(
+                {
+                    "areas": [[code, area_names.get(code, code)] for code in areas],
+                    "via": list(via_names),
+                    "min_age": min_age,
+                    "max_age": max_age,
+                    "only_for": list(group_list),
+                    "published": bool(public),
+                    "source": unpublished_by or None,
+                }
+            )
+        number_of_row[row] = number
+    return criteria, number_of_row[inverse]
 
 
 def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
@@ -240,86 +402,48 @@ def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
         rows = _raw(
             Service.objects.filter(status=Service.Status.PUBLISHED)
             .order_by("id")
+            .annotate(
+                # The date as text: SQLite's driver would parse each one in Python (numpy does).
+                reviewed_text=Cast("last_reviewed", CharField()),
+                # The ten flags as the bits of one number: a column less costs each row time.
+                flags=_bits(FLAG_BITS),
+            )
             .values_list(
-                "id", "capacity", "in_person", "by_phone", "online", "home_visit",
-                "eligible_if_lives", "eligible_if_works", "eligible_if_gp", "min_age", "max_age",
-                "only_for", "last_reviewed", "serves_nationally", "is_free",
-                "eligibility_published", "source__name",
+                "id", "capacity", "flags", "min_age", "max_age", "only_for", "reviewed_text",
+                "source_id",
             )
         )  # fmt: skip
         n = len(rows)
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 17
+        ids, flags = _integers(rows, 0), _integers(rows, 2)
+        capacities, min_ages, max_ages, only_fors, reviewed_on, source_ids = (
+            _column(rows, i) for i in (1, 3, 4, 5, 6, 7)
+        )
         del rows
-        (sids, capacities, in_person, phone, online, home_visit, lives, works, gp, min_ages,
-         max_ages, only_fors, reviewed_on, nationally, is_free, published, sources,
-         ) = columns  # fmt: skip
-        ids = np.array(sids, np.int64)
-        eligible_rows, eligible_codes, eligible_at, eligible_keys = _area_pairs(
+        eligible_codes, eligible_at, eligible_keys = _area_pairs(
             Service.eligible_areas.through, ids
         )
-        eligible_of: dict[int, list[str]] = {}
-        for sid, code in eligible_rows:
-            eligible_of.setdefault(sid, []).append(code)
-        del eligible_rows
         capacity_number = {c: i for i, c in enumerate(CAPACITIES)}
-        capacity = np.array([capacity_number.get(c, 0) for c in capacities], np.uint8)
-
-        def flag(values):  # booleans, 0/1 or None (not known: false)
-            return np.array([bool(v) for v in values], dtype=bool)
-
-        mode_bits = (
-            flag(in_person) * 1 | flag(phone) * 2 | flag(online) * 4 | flag(home_visit) * 8
-        ).astype(np.uint8)
-        reviewed = np.array([_ordinal(v) for v in reviewed_on], np.int32)
+        capacity = np.fromiter(map(capacity_number.get, capacities, repeat(0)), np.uint8, n)
+        mode_bits = (flags & MODE_MASK).astype(np.uint8)
+        reviewed = _ordinals(reviewed_on)
         # Free means recorded as free: a cost not known is not free.
-        free = flag(is_free)
-        national = flag(nationally)
+        free = (flags & FLAG_BITS["is_free"]) != 0
+        national = (flags & FLAG_BITS["serves_nationally"]) != 0
+        criteria, criteria_key = _intern_criteria(
+            n,
+            eligible=(eligible_codes, eligible_at, eligible_keys),
+            via=(flags >> VIA_SHIFT) & 7,
+            min_ages=min_ages,
+            max_ages=max_ages,
+            only_fors=only_fors,
+            published=(flags & FLAG_BITS["eligibility_published"]) != 0,
+            source_ids=source_ids,
+            area_names=area_names,
+        )
 
-        # Services share few distinct criteria: intern them, first by the raw values (one
-        # dict look-up a service), then by what they mean.
-        criteria_cache: dict[tuple, int] = {}
-        meaning_cache: dict[tuple, int] = {}
-        criteria: list[dict] = []
-        criteria_key = np.zeros(n, np.int32)
-        no_areas: tuple = ()
-        raw_keys = zip(
-            (tuple(sorted(eligible_of[sid])) if sid in eligible_of else no_areas for sid in sids),
-            lives, works, gp, min_ages, max_ages,
-            (v if isinstance(v, str | None) else json.dumps(v) for v in only_fors),
-            published, sources,
-            strict=True,
-        )  # fmt: skip
-        for i, raw in enumerate(raw_keys):
-            number = criteria_cache.get(raw)
-            if number is None:
-                areas, live, work, gp_, min_age, max_age, groups, public, source = raw
-                via = tuple(c for c, on in (("lives", live), ("works", work), ("gp", gp_)) if on)
-                groups = tuple((json.loads(groups) if groups else None) or ())
-                # Who did not publish the eligibility matters only when it is not published.
-                unpublished_by = None if public else (source or "")
-                meaning = (areas, via, min_age, max_age, groups, unpublished_by)
-                number = meaning_cache.get(meaning)
-                if number is None:
-                    number = meaning_cache[meaning] = len(criteria)
-                    criteria.append(
-                        {
-                            "areas": [[code, area_names.get(code, code)] for code in areas],
-                            "via": list(via),
-                            "min_age": min_age,
-                            "max_age": max_age,
-                            "only_for": list(groups),
-                            "published": bool(public),
-                            "source": unpublished_by or None,
-                        }
-                    )
-                criteria_cache[raw] = number
-            criteria_key[i] = number
-        del columns, sids, eligible_of, criteria_cache, meaning_cache
-
-        need_rows = np.array(
-            _raw(Service.needs.through.objects.order_by().values_list("service_id", "need_id")),
-            dtype=np.int64,
-        ).reshape(-1, 2)
+        need_rows = _pairs(
+            _raw(Service.needs.through.objects.order_by().values_list("service_id", "need_id"))
+        )
         need_ids = sorted({need[0] for need in needs})
         need_number = np.searchsorted(np.array(need_ids, np.int64), need_rows[:, 1])
         at, known = _positions(ids, need_rows[:, 0])
@@ -327,21 +451,20 @@ def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
         need_offsets, need_values = _csr(at[known], need_number[known], len(need_ids))
         del need_rows
 
-        _, served_codes, served_at, served_keys = _area_pairs(Service.areas_served.through, ids)
+        served_codes, served_at, served_keys = _area_pairs(Service.areas_served.through, ids)
         area_offsets, area_values = _csr(served_at, served_keys, len(served_codes))
         eligible_offsets, eligible_values = _csr(eligible_at, eligible_keys, len(eligible_codes))
 
         # The weekdays each service opens on, a bit a day (directory.listing.day_bit); a
         # by-appointment schedule opens on no day.
         open_days = np.zeros(n, dtype=np.uint8)
-        opening = np.array(
+        opening = _pairs(
             _raw(
                 Schedule.objects.filter(by_appointment=False)
                 .order_by()
                 .values_list("service_id", "weekday")
-            ),
-            dtype=np.int64,
-        ).reshape(-1, 2)
+            )
+        )
         at, known = _positions(ids, opening[:, 0])
         bits = np.array([0, *(day_bit(day) for day in range(1, 8))], dtype=np.uint8)
         np.bitwise_or.at(open_days, at[known], bits[opening[known, 1]])
@@ -352,10 +475,11 @@ def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
             .order_by()
             .values_list("id", "service_id", "latitude", "longitude")
         )
-    loc_ids = np.fromiter((r[0] for r in located), np.int64, len(located))
-    loc_sids = np.fromiter((r[1] for r in located), np.int64, len(located))
-    loc_coords = np.array([(r[2], r[3]) for r in located], dtype=np.float64).reshape(-1, 2)
+    # One conversion in C: ids are exact as float64 (below 2**53).
+    table = np.fromiter(chain.from_iterable(located), np.float64, 4 * len(located)).reshape(-1, 4)
     del located
+    loc_ids, loc_sids = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
+    loc_coords = table[:, 2:]
     at, known = _positions(ids, loc_sids)
     order = np.lexsort((loc_ids[known], at[known]))
     loc_service = at[known][order].astype(np.int32)
@@ -404,15 +528,6 @@ def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
         "eligible_keys": eligible_codes,
     }
     return revision, meta, arrays
-
-
-def _ordinal(value) -> int:
-    """A date's ordinal, 0 for none; SQLite's driver gives the date as ISO text."""
-    if not value:
-        return 0
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return value.toordinal()
 
 
 def _encode(meta: dict, arrays: dict[str, np.ndarray]) -> list[bytes]:

@@ -1,12 +1,16 @@
+import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.test import override_settings
 
 from directory.models import Area, Need, Postcode
 from directory.postcodes import PostcodeError, normalise_postcode
@@ -71,13 +75,25 @@ class Command(BaseCommand):
             )
 
         # The build runs in a child, as in production one process builds while the others
-        # serve: this process's PSS is then a serving process's.
+        # serve: this process's PSS is then a serving process's. In a folder of its own, so
+        # that it builds (a file for this revision built earlier, by other code, would be
+        # reused) and leaves the server's files alone.
+        folder = Path(tempfile.mkdtemp(prefix="bench-index-"))
+        try:
+            with override_settings(INDEX_DIR=folder):
+                self.measure(queries, options, folder)
+        finally:
+            index_module.forget_current()
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def measure(self, queries, options, folder):
         started = time.perf_counter()
         built = subprocess.run(  # noqa: S603
             [sys.executable, "manage.py", "build_index"],
             capture_output=True,
             text=True,
             check=False,
+            env={**os.environ, "INDEX_DIR": str(folder)},
         )
         if built.returncode:
             raise CommandError(f"build_index failed: {built.stderr[-2000:]}")
