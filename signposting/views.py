@@ -97,11 +97,8 @@ def search(request, results=False):
                 save_last_search(request.session, request.POST, refine=refine)
                 return redirect("search-results")
     # The type-ahead's practices: those of the area that funds the user's team.
-    funding_area = (
-        Membership.objects.filter(user=request.user)
-        .values_list("team__funding_area_id", flat=True)
-        .first()
-    )
+    membership = Membership.objects.filter(user=request.user).select_related("team").first()
+    funding_area = membership.team.funding_area_id if membership is not None else None
     context = {"form": form, "result": result, "practices": practices_in(funding_area)}
     if result is not None:
         context["unmet_needs"] = [
@@ -112,7 +109,7 @@ def search(request, results=False):
         context["carried"] = _carried(form)
         may_record = request.user.has_perm("signposting.add_referral")
         # Someone in no team (an administrator, say) cannot record: say so before they try.
-        context["can_record"] = may_record and in_a_team(request.user)
+        context["can_record"] = may_record and membership is not None
         context["teamless"] = may_record and not context["can_record"]
         context["groups"] = _result_groups(
             result,

@@ -1,7 +1,11 @@
 """The NHS.UK form includes (templates/includes/): the select's options are built by a tag."""
 
+import re
+
+import pytest
 from django import forms
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 
 class Pick(forms.Form):
@@ -24,3 +28,70 @@ def test_a_selects_options_are_escaped_and_the_current_value_selected():
     assert '<option value="2" selected>Two</option>' in options({"choice": "2"})
     assert '<option value="" selected>Any</option>' in options({"choice": ""})
     assert " selected" not in options()  # unbound, no initial value: none chosen
+
+
+class Several(forms.Form):
+    picks = forms.MultipleChoiceField(
+        choices=[("a&b", "<b>A & B</b>"), ("1", "One"), (2, "Two"), ("x", 'Say "x"')],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+CHECKBOX = re.compile(
+    r'<input class="nhsuk-checkboxes__input" id="([^"]*)" name="([^"]*)" type="checkbox" '
+    r'value="([^"]*)"( checked)?>\s*<label class="nhsuk-label nhsuk-checkboxes__label" '
+    r'for="([^"]*)">([^<]*(?:<(?!/label>)[^<]*)*)</label>'
+)
+
+
+def checkboxes(field) -> list[tuple]:
+    html = render_to_string("includes/checkboxes.html", {"field": field})
+    return [
+        (id_, name, value, bool(checked), label)
+        for id_, name, value, checked, label_for, label in CHECKBOX.findall(html)
+        if label_for == id_
+    ]
+
+
+def djangos(field) -> list[tuple]:
+    """What Django's own widget gives for each checkbox, escaped as a template would (a form
+    without ids gives None, which the include once printed: now an empty id)."""
+    return [
+        (
+            escape(option.id_for_label or ""),
+            escape(field.html_name),
+            escape(str(option.data["value"])),
+            option.data["selected"],
+            escape(str(option.choice_label)),
+        )
+        for option in field
+    ]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        Several(),
+        Several({"picks": ["a&b", "2"]}),
+        Several(initial={"picks": "1"}),  # one value, not a list: the widget takes it as one
+        Several(prefix="p", data={"p-picks": ["x"]}),
+        Several(auto_id=False, data={"picks": ["1"]}),
+        Several(auto_id="field-%s", data={"picks": ["1", "x"]}),
+    ],
+)
+def test_checkboxes_are_djangos_own_with_values_escaped_and_current_ones_checked(form):
+    field = form["picks"]
+    assert checkboxes(field) == djangos(field)
+    assert len(checkboxes(field)) == 4
+
+
+def test_the_search_forms_checkboxes_are_djangos_own(db):
+    from directory.models import Need
+    from signposting.forms import SearchForm
+
+    Need.objects.get_or_create(slug="isolation", defaults={"name": "Isolation & loneliness"})
+    form = SearchForm({"needs": ["isolation"], "groups": ["carer"], "delivery_modes": ["phone"]})
+    for name in ("needs", "groups", "delivery_modes"):
+        assert checkboxes(form[name]) == djangos(form[name]) != []
+    assert any(checked for *_, checked, _ in checkboxes(form["needs"]))

@@ -22,3 +22,29 @@ def select_options(field):
             for value, label in field.field.choices
         )
     )
+
+
+@register.simple_tag
+def checkbox_items(field):
+    """A multiple-choice field's checkboxes in the NHS.UK style, those of its current values
+    checked, each value and label escaped. The ids are Django's (the field's id, _ and the
+    choice's place: CheckboxSelectMultiple.id_for_label), so that labels and error links still
+    point at them. Built here rather than by a {% for %} over the field's subwidgets in the
+    include, which cost about 2 ms a search page for its three groups of checkboxes."""
+    current = field.value()
+    if not isinstance(current, list | tuple):  # as the widget takes it (ChoiceWidget)
+        current = [] if current is None else [current]
+    chosen = {str(v) for v in current}
+    auto_id, name = field.auto_id, escape(field.html_name)
+    items = []
+    for i, (value, label) in enumerate(field.field.choices):
+        value = str(value)
+        item_id = escape(f"{auto_id}_{i}") if auto_id else ""
+        items.append(
+            '<div class="nhsuk-checkboxes__item">'
+            f'<input class="nhsuk-checkboxes__input" id="{item_id}" name="{name}" '
+            f'type="checkbox" value="{escape(value)}"{" checked" if value in chosen else ""}>'
+            f'<label class="nhsuk-label nhsuk-checkboxes__label" for="{item_id}">'
+            f"{escape(str(label))}</label></div>\n"
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value escaped)
