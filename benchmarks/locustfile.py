@@ -58,11 +58,16 @@ class LinkWorker(FastHttpUser):
         self.lead_cookies: dict[str, str] = {"sessionid": worker["lead_session"]}
 
     # Secure cookies travel by hand over this plain-HTTP test (the proxy would be TLS).
+    # A failed connection's response has no headers: nothing to keep, and the failure is
+    # reported as such.
     def _keep(self, response, cookies: dict | None = None) -> None:
         kept = self.cookies if cookies is None else cookies
-        for header in response.headers.get_all("set-cookie") or ():
+        for header in (response.headers.get_all("set-cookie") if response.headers else ()) or ():
             for name, morsel in SimpleCookie(header).items():
-                kept[name] = morsel.value
+                if morsel["max-age"] == "0":  # deleted
+                    kept.pop(name, None)
+                else:
+                    kept[name] = morsel.coded_value
 
     def _headers(self, path: str, api: bool = False, cookies: dict | None = None) -> dict:
         headers = dict(PROXY)
@@ -82,7 +87,7 @@ class LinkWorker(FastHttpUser):
         return response
 
     def _seen(self, response) -> None:
-        revision = response.headers.get("X-Directory-Revision")
+        revision = (response.headers or {}).get("X-Directory-Revision")
         if revision:
             OBSERVED.append((time.time(), revision))
 
@@ -100,7 +105,7 @@ class LinkWorker(FastHttpUser):
     def search_page(self):
         page = self._get("/search/", name="search page (form)")
         patient = _patient(self.rng)
-        data = urlencode({"csrfmiddlewaretoken": _csrf(page.text), **patient}, doseq=True)
+        data = urlencode({"csrfmiddlewaretoken": _csrf(page.text or ""), **patient}, doseq=True)
         # The search is posted, then its results are read from where the server redirects
         # (Post/Redirect/Get: no postcode in a URL), or shown in the answer to the post itself.
         # The redirect is followed by hand, so that the (Secure) session cookie goes with it.
@@ -168,9 +173,10 @@ class LinkWorker(FastHttpUser):
 
 
 def _shows_results(response) -> None:
-    if response.status_code == 200 and "X-Directory-Revision" not in response.headers:
+    headers = response.headers or {}
+    if response.status_code == 200 and "X-Directory-Revision" not in headers:
         response.failure("no results shown (the form was refused)")
-    revision = response.headers.get("X-Directory-Revision")
+    revision = headers.get("X-Directory-Revision")
     if revision:
         OBSERVED.append((time.time(), revision))
 

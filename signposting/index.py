@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import CharField, ExpressionWrapper, IntegerField, Value
+from django.db.models import CharField, ExpressionWrapper, F, IntegerField, Value
 from django.db.models.functions import Cast, Coalesce
 
 from directory.listing import day_bit
@@ -210,7 +210,7 @@ def _raw(queryset) -> list[tuple]:
 
 
 def _column(rows: list[tuple], i: int) -> list:
-    """The i-th value of each row (a tenth of the time zip(*rows) takes)."""
+    """The i-th value of each row: a column (faster, here, than transposing with zip(*rows))."""
     return list(map(itemgetter(i), rows))
 
 
@@ -267,7 +267,7 @@ def _bits(fields: dict[str, int]):
 
 
 def _ordinals(values) -> np.ndarray:
-    """ISO dates (text) or dates as their ordinals (date.toordinal()), 0 for none."""
+    """Dates, as ISO text or date objects, as their ordinals (date.toordinal()); 0 for none."""
     days = np.array(values, dtype="datetime64[D]").reshape(-1)
     ordinals = days.astype(np.int64) + EPOCH_ORDINAL
     return np.where(np.isnat(days), 0, ordinals).astype(np.int32)
@@ -329,9 +329,9 @@ def _intern_criteria(n, *, eligible, via, min_ages, max_ages, only_fors, publish
                 number = set_number[key] = len(sets)
                 sets.append(tuple(codes[k] for k in members.tolist()))
             area_set[position] = number
-    try:  # JSON text on SQLite
+    try:  # JSON text (Django reads jsonb as text on PostgreSQL too)
         groups, group_key = _interned(only_fors)
-    except TypeError:  # lists on PostgreSQL: as text, so that equal lists are one value
+    except TypeError:  # lists, should a driver decode the JSON: as text, equal lists one value
         groups, group_key = _interned([v if v is None else json.dumps(v) for v in only_fors])
     sources, source_key = _interned(source_ids)
     # Ages not given (None, as NaN) become -1.
@@ -403,8 +403,12 @@ def build_columns() -> tuple[str, dict, dict[str, np.ndarray]]:
             Service.objects.filter(status=Service.Status.PUBLISHED)
             .order_by("id")
             .annotate(
-                # The date as text: SQLite's driver would parse each one in Python (numpy does).
-                reviewed_text=Cast("last_reviewed", CharField()),
+                # On SQLite the date as text, which SQLite's driver would otherwise parse in
+                # Python (numpy does). PostgreSQL's driver gives dates, in C; its text would
+                # follow the server's DateStyle.
+                reviewed_text=Cast("last_reviewed", CharField())
+                if connection.vendor == "sqlite"
+                else F("last_reviewed"),
                 # The ten flags as the bits of one number: a column less costs each row time.
                 flags=_bits(FLAG_BITS),
             )

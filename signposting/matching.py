@@ -138,6 +138,9 @@ class Entry:
     website: str
     serves_nationally: bool
     areas_served: tuple[str, ...] = ()  # short names, for the reasons matching gives
+    # What it costs, for the card (directory.queries.listing_details): read with the rest.
+    is_free: bool | None = None
+    cost: str = ""
 
 
 class MatchError(ValueError):
@@ -689,7 +692,7 @@ def _entries(index: DirectoryIndex, positions: np.ndarray, elsewhere: np.ndarray
         row[0]: row
         for row in Service.objects.filter(pk__in=ids).values_list(
             "id", "name", "organisation__name", "description", "referral_route", "phone",
-            "email", "website",
+            "email", "website", "is_free", "cost",
         )
     }  # fmt: skip
     served: dict[int, list[str]] = {}
@@ -705,7 +708,7 @@ def _entries(index: DirectoryIndex, positions: np.ndarray, elsewhere: np.ndarray
         row = rows.get(service_id)
         if row is None:
             continue
-        _, name, organisation, description, route, phone, email, website = row
+        _, name, organisation, description, route, phone, email, website, is_free, cost = row
         bits = int(index.mode_bits[position])
         ordinal = int(index.reviewed[position])
         entries[position] = Entry(
@@ -723,6 +726,8 @@ def _entries(index: DirectoryIndex, positions: np.ndarray, elsewhere: np.ndarray
             website=website,
             serves_nationally=position in national,
             areas_served=tuple(sorted(served.get(service_id, ()))),
+            is_free=is_free,
+            cost=cost,
         )
     return entries
 

@@ -109,7 +109,10 @@ def match_json(item: Match, need_slugs: dict[int, str], shown: ListingFacts | No
 
 def result_json(result: MatchResult, need_slugs: dict[int, str]) -> dict:
     patient = result.patient
-    shown = listing_details(item.entry.id for item in result.results)
+    shown = listing_details(
+        (item.entry.id for item in result.results),
+        {item.entry.id: (item.entry.is_free, item.entry.cost) for item in result.results},
+    )
     return {
         "patient": {
             "home_area": area_json(patient.home_area),

@@ -132,7 +132,10 @@ def search(request, results=False):
 def _result_groups(result, search, can_report: bool, page: dict) -> list[dict]:
     """The results by group, each card's HTML built once here (signposting/result_cards.py:
     through the template engine fifty cards cost more than the rest of the page)."""
-    shown = listing_details(m.entry.id for m in result.results)
+    shown = listing_details(
+        (m.entry.id for m in result.results),
+        {m.entry.id: (m.entry.is_free, m.entry.cost) for m in result.results},
+    )
     results_url = page["results_url"]
     control_urls = shortlist_tags.control_urls()
     detail_url = result_cards.url_for_each("service-detail")

@@ -6,6 +6,9 @@ import pytest
 from django import forms
 from django.template.loader import render_to_string
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from directory.templatetags.form_fields import checkbox_items
 
 
 class Pick(forms.Form):
@@ -39,9 +42,9 @@ class Several(forms.Form):
 
 
 CHECKBOX = re.compile(
-    r'<input class="nhsuk-checkboxes__input" id="([^"]*)" name="([^"]*)" type="checkbox" '
-    r'value="([^"]*)"( checked)?>\s*<label class="nhsuk-label nhsuk-checkboxes__label" '
-    r'for="([^"]*)">([^<]*(?:<(?!/label>)[^<]*)*)</label>'
+    r'<input class="nhsuk-checkboxes__input"(?: id="([^"]*)")? name="([^"]*)" type="checkbox" '
+    r'value="([^"]*)"( checked)?>\s*<label class="nhsuk-label nhsuk-checkboxes__label"'
+    r'(?: for="([^"]*)")?>([^<]*(?:<(?!/label>)[^<]*)*)</label>'
 )
 
 
@@ -56,7 +59,7 @@ def checkboxes(field) -> list[tuple]:
 
 def djangos(field) -> list[tuple]:
     """What Django's own widget gives for each checkbox, escaped as a template would (a form
-    without ids gives None, which the include once printed: now an empty id)."""
+    without ids gives None: the checkboxes then have no id, and their labels no for)."""
     return [
         (
             escape(option.id_for_label or ""),
@@ -76,7 +79,7 @@ def djangos(field) -> list[tuple]:
         Several({"picks": ["a&b", "2"]}),
         Several(initial={"picks": "1"}),  # one value, not a list: the widget takes it as one
         Several(prefix="p", data={"p-picks": ["x"]}),
-        Several(auto_id=False, data={"picks": ["1"]}),
+        Several(auto_id=False, data={"picks": ["1"]}),  # no id="" nor for=""
         Several(auto_id="field-%s", data={"picks": ["1", "x"]}),
     ],
 )
@@ -84,6 +87,15 @@ def test_checkboxes_are_djangos_own_with_values_escaped_and_current_ones_checked
     field = form["picks"]
     assert checkboxes(field) == djangos(field)
     assert len(checkboxes(field)) == 4
+    items = checkbox_items(field)
+    assert 'id=""' not in items and 'for=""' not in items
+
+
+def test_a_label_marked_safe_is_not_escaped_twice():
+    form = Several()
+    form.fields["picks"].choices = [("1", mark_safe("One <abbr>1</abbr>")), ("2", "<i>2</i>")]
+    html = render_to_string("includes/checkboxes.html", {"field": form["picks"]})
+    assert ">One <abbr>1</abbr></label>" in html and ">&lt;i&gt;2&lt;/i&gt;</label>" in html
 
 
 def test_the_search_forms_checkboxes_are_djangos_own(db):

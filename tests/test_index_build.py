@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 import pytest
+from django.db.models import JSONField, Value
 
 from directory.listing import day_bit
 from directory.models import Location, Schedule, Service, Source
@@ -22,8 +23,8 @@ GROUPS = ["", "carer", "carer;women", "women"]
 
 @pytest.fixture
 def mixed_directory(geography, settings, tmp_path):
-    """Forty services over the combinations that the build packs and interns: one to three
-    eligible areas in any order, every way of connection, ages and groups given or not,
+    """Forty-eight services over the combinations that the build packs and interns: one to three
+    eligible areas (or none) in any order, every way of connection, ages and groups given or not,
     flags true, false and not known, eligibility unpublished by a source or by no one."""
     settings.INDEX_DIR = tmp_path / "index"
     index_module.forget_current()
@@ -32,14 +33,14 @@ def mixed_directory(geography, settings, tmp_path):
     vias = [
         ";".join(c) for n in (1, 2, 3) for c in itertools.combinations(["lives", "works", "gp"], n)
     ]
-    for i in range(40):
-        areas = chance.sample(AREAS, chance.randint(1, 3))
+    for i in range(48):
+        areas = chance.sample(AREAS, chance.randint(0, 3))  # none: open to everyone
         service = make_service(
             external_id=f"mix-{i}",
             service=f"Mixed {i}",
             eligible_areas=";".join(areas),
-            eligible_via=chance.choice(vias),
-            min_age=chance.choice(["", "18", "65"]),
+            eligible_via=chance.choice(vias) if areas else "",
+            min_age=chance.choice(["", "0", "18", "65"]),
             max_age=chance.choice(["", "80"]),
             only_for=chance.choice(GROUPS),
             delivery_modes=";".join(
@@ -54,6 +55,8 @@ def mixed_directory(geography, settings, tmp_path):
             eligibility_published=chance.random() < 0.7,
             source=chance.choice([None, source]),
         )
+        if chance.random() < 0.2:  # a JSON null, as an older import left it
+            Service.objects.filter(pk=service.pk).update(only_for=Value(None, JSONField()))
     Service.objects.filter(external_id="mix-0").update(status=Service.Status.DRAFT)
     yield
     index_module.forget_current()
@@ -63,7 +66,10 @@ def test_every_column_of_the_index_says_what_the_database_says(mixed_directory):
     index = current_index()
     published = Service.objects.filter(status=Service.Status.PUBLISHED).order_by("id")
     assert list(index.ids) == list(published.values_list("id", flat=True))
-    assert len({int(k) for k in index.criteria_key}) > 10  # the mix made many distinct rules
+    keys = [int(k) for k in index.criteria_key]
+    assert len(set(keys)) > 10  # the mix made many distinct rules
+    # Numbered in order of first appearance, as the file has always had them.
+    assert list(dict.fromkeys(keys)) == list(range(len(set(keys))))
     national = set(index.national.tolist())
     for position, service in enumerate(published.prefetch_related("eligible_areas", "needs")):
         criteria = index.criteria[int(index.criteria_key[position])]

@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import override_settings
 
@@ -77,8 +78,9 @@ class Command(BaseCommand):
         # The build runs in a child, as in production one process builds while the others
         # serve: this process's PSS is then a serving process's. In a folder of its own, so
         # that it builds (a file for this revision built earlier, by other code, would be
-        # reused) and leaves the server's files alone.
-        folder = Path(tempfile.mkdtemp(prefix="bench-index-"))
+        # reused) and leaves the server's files alone; on INDEX_DIR's disk, not /tmp's.
+        Path(settings.INDEX_DIR).mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="bench-", dir=settings.INDEX_DIR))
         try:
             with override_settings(INDEX_DIR=folder):
                 self.measure(queries, options, folder)
