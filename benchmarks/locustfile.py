@@ -8,8 +8,8 @@ production settings hold: secure cookies, CSRF origin checks. The session cookie
 Secure, is sent by hand since the client will not send it over plain HTTP.
 
 The client is Locust's FastHttpUser (geventhttpclient), not HttpUser (python-requests): Locust
-runs on the same two cores as the server, and the lighter client takes a few times less of
-them for each request, so that less of what is measured is the load generator's own work.
+runs on the same two cores as the server, and Locust's documentation recommends the lighter
+client where the load generator's own CPU matters, as it does here.
 
 Each search response carries X-Directory-Revision; every (time, revision) seen is written to
 $LOADTEST_OBSERVED at the end, for the index's lag behind the editor's changes.
