@@ -55,6 +55,12 @@ def mixed_directory(geography, settings, tmp_path):
             eligibility_published=chance.random() < 0.7,
             source=chance.choice([None, source]),
         )
+        for weekday in chance.sample(range(1, 8), chance.randint(0, 3)):
+            Schedule.objects.create(
+                service=service, weekday=weekday, opens_at=dt.time(9), closes_at=dt.time(12)
+            )
+        if chance.random() < 0.3:  # by appointment: opens on no day
+            Schedule.objects.create(service=service, by_appointment=True)
         if chance.random() < 0.2:  # a JSON null, as an older import left it
             Service.objects.filter(pk=service.pk).update(only_for=Value(None, JSONField()))
     Service.objects.filter(external_id="mix-0").update(status=Service.Status.DRAFT)
@@ -71,6 +77,7 @@ def test_every_column_of_the_index_says_what_the_database_says(mixed_directory):
     # Numbered in order of first appearance, as the file has always had them.
     assert list(dict.fromkeys(keys)) == list(range(len(set(keys))))
     national = set(index.national.tolist())
+    opening_days = 0
     for position, service in enumerate(published.prefetch_related("eligible_areas", "needs")):
         criteria = index.criteria[int(index.criteria_key[position])]
         assert criteria == service_criteria(service), service.name
@@ -85,6 +92,7 @@ def test_every_column_of_the_index_says_what_the_database_says(mixed_directory):
         assert reviewed == (service.last_reviewed.toordinal() if service.last_reviewed else 0)
         days = Schedule.objects.filter(service=service, by_appointment=False)
         assert int(index.open_days[position]) == sum({day_bit(s.weekday) for s in days})
+        opening_days += bool(days)
         for need in service.needs.all():
             assert position in index.need_postings[need.pk]
         start, count = int(index.loc_start[position]), int(index.loc_count[position])
@@ -93,6 +101,7 @@ def test_every_column_of_the_index_says_what_the_database_says(mixed_directory):
             .order_by("id")
             .values_list("id", flat=True)
         )
+    assert opening_days > 10  # the mix gave many services open days
 
 
 def test_dates_from_the_database_become_ordinals_and_none_becomes_zero():
