@@ -131,30 +131,25 @@ class ListingFacts:
         return listing.open_days_text(self.schedules)
 
 
-def listing_details(service_ids, costs: dict | None = None) -> dict[int, ListingFacts]:
-    """The shown services' cost and schedules, by id, in two queries whatever their number, or
-    one when the caller has read their costs already (`costs`: {id: (is_free, cost)}, as
-    matching reads them with the rest of a result's display fields).
+def listing_details(costs: dict[int, tuple[bool | None, str]]) -> dict[int, ListingFacts]:
+    """The shown services' cost and schedules, by id, in one query whatever their number.
+    `costs` is each shown service's (is_free, cost), as matching reads them with the rest of a
+    result's display fields; the schedules are read here.
 
     Matching's index holds what ranking needs; what a result card or the match API shows
-    besides is read here for the returned rows only, as plain values (no model instances: a
-    page of fifty cards would spend more on building them than on the queries).
+    besides is read for the returned rows only, as plain values (no model instances: a page of
+    fifty cards would spend more on building them than on the queries).
     """
-    ids = list(service_ids)
     schedules: dict[int, list[ScheduleRow]] = {}
     for service_id, *row in (
-        Schedule.objects.filter(service_id__in=ids)
+        Schedule.objects.filter(service_id__in=list(costs))
         .order_by("service_id", "by_appointment", "weekday", "opens_at")
         .values_list("service_id", "weekday", "opens_at", "closes_at", "by_appointment")
     ):
         schedules.setdefault(service_id, []).append(ScheduleRow(*row))
-    if costs is None:
-        rows = Service.objects.filter(pk__in=ids).values_list("id", "is_free", "cost")
-        costs = {service_id: (is_free, cost) for service_id, is_free, cost in rows}
     return {
-        service_id: ListingFacts(*costs[service_id], tuple(schedules.get(service_id, ())))
-        for service_id in ids
-        if service_id in costs
+        service_id: ListingFacts(is_free, cost, tuple(schedules.get(service_id, ())))
+        for service_id, (is_free, cost) in costs.items()
     }
 
 

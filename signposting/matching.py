@@ -34,6 +34,7 @@ from directory.models import (
     Service,
 )
 from directory.postcodes import PostcodeError, lookup_postcode
+from directory.queries import ListingFacts, listing_details
 from eligibility.engine import (
     SEVERITY,
     AreaRef,
@@ -138,7 +139,7 @@ class Entry:
     website: str
     serves_nationally: bool
     areas_served: tuple[str, ...] = ()  # short names, for the reasons matching gives
-    # What it costs, for the card (directory.queries.listing_details): read with the rest.
+    # What it costs, for the card (shown_listings): read with the rest.
     is_free: bool | None = None
     cost: str = ""
 
@@ -777,3 +778,9 @@ def _addresses(index, resolved, positions: list[int]) -> dict[int, tuple[str, st
         ).values_list("id", "address", "postcode")
     }
     return {position: found[loc] for position, loc in best_of.items() if loc in found}
+
+
+def shown_listings(result: "MatchResult") -> dict[int, ListingFacts]:
+    """The cost and schedules of the services a result shows, by id (a result card's and the
+    match API's listing facts): the costs matching read, the schedules in one query."""
+    return listing_details({m.entry.id: (m.entry.is_free, m.entry.cost) for m in result.results})

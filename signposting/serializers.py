@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from config.validators import plausible_date
 from directory import listing
-from directory.queries import ListingFacts, listing_details
+from directory.queries import ListingFacts
 from directory.serializers import AreaRefSerializer
 from signposting.journey import decision
 from signposting.matching import (
@@ -14,6 +14,7 @@ from signposting.matching import (
     Match,
     MatchQuery,
     MatchResult,
+    shown_listings,
 )
 from signposting.models import MeasureRecord, OutcomeEvent, Referral, ReferralNeed, Session
 from signposting.vocabulary import INTAKE_LABELS, PATH_LABELS, Reason, Stage, snomed_for
@@ -109,10 +110,7 @@ def match_json(item: Match, need_slugs: dict[int, str], shown: ListingFacts | No
 
 def result_json(result: MatchResult, need_slugs: dict[int, str]) -> dict:
     patient = result.patient
-    shown = listing_details(
-        (item.entry.id for item in result.results),
-        {item.entry.id: (item.entry.is_free, item.entry.cost) for item in result.results},
-    )
+    shown = shown_listings(result)
     return {
         "patient": {
             "home_area": area_json(patient.home_area),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from audit import log as audit
 from audit.models import Action
 from directory.models import DeliveryMode, Need, Service
-from directory.queries import listing_details, practices_in
+from directory.queries import practices_in
 from signposting import result_cards
 from signposting.actions import (
     TeamlessUser,
@@ -37,6 +37,7 @@ from signposting.matching import (
     not_open,
     result_group,
     service_decision,
+    shown_listings,
 )
 from signposting.models import Membership
 from signposting.templatetags import shortlist as shortlist_tags
@@ -132,10 +133,7 @@ def search(request, results=False):
 def _result_groups(result, search, can_report: bool, page: dict) -> list[dict]:
     """The results by group, each card's HTML built once here (signposting/result_cards.py:
     through the template engine fifty cards cost more than the rest of the page)."""
-    shown = listing_details(
-        (m.entry.id for m in result.results),
-        {m.entry.id: (m.entry.is_free, m.entry.cost) for m in result.results},
-    )
+    shown = shown_listings(result)
     results_url = page["results_url"]
     control_urls = shortlist_tags.control_urls()
     detail_url = result_cards.url_for_each("service-detail")
@@ -259,10 +257,6 @@ def record_referral(request):
             "not_open": warning,
         },
     )
-
-
-def in_a_team(user) -> bool:
-    return getattr(user, "membership", None) is not None
 
 
 def _save_referral(user, data, service, need, warning=None):
