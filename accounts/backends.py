@@ -3,7 +3,9 @@
 import logging
 
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from accounts.demo_accounts import demo_refused, is_demo, refused_password
 
@@ -12,7 +14,9 @@ log = logging.getLogger(__name__)
 
 class SignpostBackend(ModelBackend):
     """Django's model backend, refusing the published demo password and demo users outside
-    DEBUG. A refusal counts as a failed sign-in (and towards a lockout)."""
+    DEBUG. A refusal counts as a failed sign-in (and towards a lockout). A user's permissions
+    are read in one query, not Django's two (their own, their groups'): every page's menu asks
+    for them."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if refused_password(password):
@@ -23,3 +27,16 @@ class SignpostBackend(ModelBackend):
             log.warning("Refused demo user %r (DEBUG is off)", user.get_username())
             raise PermissionDenied("demo user")
         return user
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """What ModelBackend gives (a user's own permissions and their groups', every one for a
+        superuser, none for an inactive user), in one query, kept on the user for the request."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            permissions = Permission.objects.all()
+            if not user_obj.is_superuser:
+                permissions = permissions.filter(Q(user=user_obj) | Q(group__user=user_obj))
+            rows = permissions.values_list("content_type__app_label", "codename").order_by()
+            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows}
+        return user_obj._perm_cache

@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from directory import listing
 from directory.geometry import bounding_box, geodesic_km, haversine_km
-from directory.models import Area, GPPractice, Location, Schedule, Service
+from directory.models import (
+    Area,
+    DirectoryRevision,
+    GPPractice,
+    Location,
+    Need,
+    Schedule,
+    Service,
+)
 
 REVIEW_AFTER_DAYS = 365
 MAX_WITHIN_KM = 200.0
@@ -151,6 +159,33 @@ def listing_details(costs: dict[int, tuple[bool | None, str]]) -> dict[int, List
         service_id: ListingFacts(is_free, cost, tuple(schedules.get(service_id, ())))
         for service_id, (is_free, cost) in costs.items()
     }
+
+
+# (revision, needs, boroughs): the search form's choices, as last read in this process.
+_search_choices: tuple[str, tuple, tuple] | None = None
+
+
+def search_choices() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The search form's needs (slug, name) and GP boroughs (code, name: the local authorities
+    of an ICB), each by name. Read once a directory revision in a process, not for every form:
+    a need or area saved changes the revision (directory/signals.py; their bulk loaders bump it
+    themselves). Every search page builds the form, its post and its results page too, and the
+    two queries and their lists were a tenth of the post's time."""
+    global _search_choices
+    revision = DirectoryRevision.current()
+    cached = _search_choices
+    if revision and cached is not None and cached[0] == revision:
+        return cached[1], cached[2]
+    # Read after the revision: what is kept under it is never older than it.
+    needs = tuple(Need.objects.order_by("name").values_list("slug", "name"))
+    boroughs = tuple(
+        Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY, icb__isnull=False)
+        .order_by("name")
+        .values_list("code", "name")
+    )
+    if revision:
+        _search_choices = (revision, needs, boroughs)
+    return needs, boroughs
 
 
 def practices_in(area_code: str | None) -> list[dict]:

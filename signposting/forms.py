@@ -4,13 +4,12 @@ from django.db.models import Case, Q, When
 from config.validators import plausible_date
 from directory.listing import WEEKDAY_SLUGS, WEEKDAYS
 from directory.models import (
-    Area,
     DeliveryMode,
     Need,
     PatientGroup,
     Service,
 )
-from directory.queries import find_gp_practices
+from directory.queries import find_gp_practices, search_choices
 from signposting.matching import (
     FREE_ONLY_HELP,
     MAX_DISTANCE_KM,
@@ -132,14 +131,9 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["needs"].choices = list(
-            Need.objects.order_by("name").values_list("slug", "name")
-        )
-        boroughs = Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY, icb__isnull=False)
-        self.fields["gp_area"].choices = [
-            ("", "Not known"),
-            *boroughs.order_by("name").values_list("code", "name"),
-        ]
+        needs, boroughs = search_choices()
+        self.fields["needs"].choices = needs
+        self.fields["gp_area"].choices = [("", "Not known"), *boroughs]
 
     # The practices a GP name matched, when it matched more than one (for the template).
     gp_choices: list = ()
