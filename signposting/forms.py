@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import Case, Q, When
+from django.utils.choices import BaseChoiceIterator
 
 from config.validators import plausible_date
 from directory.listing import WEEKDAY_SLUGS, WEEKDAYS
@@ -64,6 +65,21 @@ def posted_id(data, name: str) -> int | None:
     "²".isdigit() is true but int("²") is not a number, and a crafted form must not be a 500."""
     raw = data.get(name, "")
     return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else None
+
+
+class _Pairs(BaseChoiceIterator):
+    """Choices already in Django's normal form, (value, label) pairs with text labels, which a
+    field and its widget then take as they are: Django normalises a plain list again for each,
+    about a millisecond of every search page's form for its needs and boroughs."""
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...]):
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self):
+        return len(self.pairs)
 
 
 class SearchForm(forms.Form):
@@ -132,8 +148,8 @@ class SearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         needs, boroughs = search_choices()
-        self.fields["needs"].choices = needs
-        self.fields["gp_area"].choices = [("", "Not known"), *boroughs]
+        self.fields["needs"].choices = _Pairs(needs)
+        self.fields["gp_area"].choices = _Pairs((("", "Not known"), *boroughs))
 
     # The practices a GP name matched, when it matched more than one (for the template).
     gp_choices: list = ()

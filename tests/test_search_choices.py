@@ -63,3 +63,11 @@ def test_a_posted_need_added_since_the_last_form_is_valid(geography):
     Need.objects.create(slug="gardening", name="Gardening")
     form = SearchForm({"home_postcode": "SM1 1AA", "needs": ["gardening"]})
     assert form.is_valid(), form.errors
+
+
+def test_a_need_or_borough_not_offered_is_refused(geography):
+    form = SearchForm({"home_postcode": "SM1 1AA", "needs": ["no-such-need"], "gp_area": "E0"})
+    assert not form.is_valid()
+    assert "no-such-need is not one of the available choices" in str(form.errors["needs"])
+    assert "E0 is not one of the available choices" in str(form.errors["gp_area"])
+    assert SearchForm({"home_postcode": "SM1 1AA", "needs": ["isolation"]}).is_valid()
