@@ -214,6 +214,17 @@ def test_result_cards_escape_what_the_directory_holds(client, geography, persona
     assert f'<span class="nhsuk-u-visually-hidden"> (Club {escaped})</span>' in text  # its need
 
 
+@pytest.mark.parametrize("text", ["a&b", "a<b", "a>b", 'a"b', "a'b", "plain", "", 12, "£4 · é"])
+def test_a_card_value_is_escaped_as_a_template_escapes_it(text):
+    """Each character html.escape replaces, alone: the cards skip the replacements for values
+    with none of them."""
+    from django.template import Context, Template
+
+    from signposting.result_cards import _e
+
+    assert _e(text) == Template("{{ text }}").render(Context({"text": text}))
+
+
 def test_a_cards_addresses_are_those_django_reverses():
     from django.urls import reverse
 
