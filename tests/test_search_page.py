@@ -216,8 +216,8 @@ def test_result_cards_escape_what_the_directory_holds(client, geography, persona
 
 @pytest.mark.parametrize("text", ["a&b", "a<b", "a>b", 'a"b', "a'b", "plain", "", 12, "£4 · é"])
 def test_a_card_value_is_escaped_as_a_template_escapes_it(text):
-    """Each character html.escape replaces, alone: the cards skip the replacements for values
-    with none of them."""
+    """Each character html.escape replaces, alone, and values with none: a card writes what
+    {{ value }} would."""
     from django.template import Context, Template
 
     from signposting.result_cards import _e
