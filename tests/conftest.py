@@ -54,6 +54,17 @@ def reports_page_worked_out_on_every_request():
     settings.REPORTS_PAGE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def search_choices_read_afresh():
+    """Each test reads the search form's needs and boroughs afresh. The process keeps them for
+    a directory revision (directory.queries.search_choices), and a test may change a need
+    without a new revision (an update() in a transaction rolled back at its end) that the next
+    test's form must not offer. tests/test_search_choices.py checks the cache itself."""
+    from directory import queries
+
+    queries._search_choices = None
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -64,6 +64,7 @@ FORMS = {
     ),
     "prefixed, no ids": lambda: Everything({"p-name": "x"}, prefix="p", auto_id=False),
     "own ids": lambda: Everything({"works": "yes"}, auto_id="field-%s"),
+    "a prefix to escape": lambda: Everything({'a"b&c-works': "yes"}, prefix='a"b&c'),
 }  # fmt: skip
 
 INCLUDES = [
@@ -128,3 +129,24 @@ def test_the_search_page_draws_its_fields_with_the_tags(db):
         expected = Template(REFERENCE[include]).render(Context({"field": form[name]}))
         written = render_to_string(f"includes/{include}.html", {"field": form[name]})
         assert _same(written) == _same(expected), name  # fmt: skip
+
+
+def test_the_search_page_gives_its_fields_their_attributes(client, django_user_model, geography):
+    client.force_login(django_user_model.objects.create_user("fields", password="x-pass-123"))
+    html = client.get("/search/").content.decode()
+    for attributes in [
+        'class="nhsuk-input nhsuk-input--width-10" id="id_home_postcode" name="home_postcode" '
+        'type="text" value="" autocomplete="off" aria-describedby="id_home_postcode-hint"',
+        'id="id_gp_practice" name="gp_practice" type="text" value="" autocomplete="off" '
+        'list="practices"',
+        'class="nhsuk-input nhsuk-input--width-3" id="id_age" name="age" type="text" value="" '
+        'inputmode="numeric"',
+        'class="nhsuk-input nhsuk-input--width-4" id="id_max_distance_km" '
+        'name="max_distance_km" type="text" value="" inputmode="decimal"',
+        '<select class="nhsuk-select" id="id_gp_area" name="gp_area"',
+        '<fieldset class="nhsuk-fieldset" id="id_works" aria-describedby="id_works-hint">',
+        'id="id_free_only" name="free_only" type="checkbox" value="on" '
+        'aria-describedby="id_free_only-hint"',
+    ]:
+        assert attributes in html
+    assert 'id=""' not in html and 'id="None"' not in html

@@ -65,3 +65,32 @@ def test_a_user_asks_one_query_for_every_check_on_a_page(users, django_user_mode
         assert not user.has_perm("directory.delete_service")
         assert user.has_module_perms("signposting")
     assert len(queries.captured_queries) == 1
+
+
+def test_no_permissions_for_an_anonymous_user_or_an_object(users, django_user_model):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert SignpostBackend().get_all_permissions(AnonymousUser()) == set()
+    user = django_user_model.objects.get(pk=users["both"].pk)
+    assert SignpostBackend().get_all_permissions(user, obj=user) == set()
+    assert SignpostBackend().get_all_permissions(user) != set()
+
+
+def test_many_members_of_shared_groups_each_get_their_own(users, django_user_model):
+    """Each user's own permissions and their groups' only, however many share the groups."""
+    leads = Group.objects.get(name="Leads (test)")
+    others = django_user_model.objects.bulk_create(
+        [django_user_model(username=f"member{i}") for i in range(40)]
+    )
+    leads.user_set.add(*others)
+    for i, other in enumerate(others[:20]):
+        other.user_permissions.add(_permission("delete_service" if i % 2 else "add_service"))
+    user = django_user_model.objects.get(pk=users["grouped"].pk)
+    assert SignpostBackend().get_all_permissions(user) == ModelBackend().get_all_permissions(
+        django_user_model.objects.get(pk=user.pk)
+    )
+    assert "directory.add_service" not in SignpostBackend().get_all_permissions(user)
+    member = django_user_model.objects.get(pk=others[1].pk)
+    assert SignpostBackend().get_all_permissions(member) == {
+        "directory.delete_service", "signposting.view_reports", "signposting.view_referral",
+    }  # fmt: skip

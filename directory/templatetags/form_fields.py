@@ -111,7 +111,6 @@ def select_field(context, field):
 def radios_field(context, field, printable=False):
     """A group of radios (includes/radios.html); `printable` draws a box to tick on paper."""
     group, hint, errors, described = _parts(field, context)
-    auto_id = _text(field.auto_id, context)
     name = _text(field.html_name, context)
     box = '<span class="signpost-print-box" aria-hidden="true"></span>' if printable else ""
     items = "".join(
@@ -126,7 +125,7 @@ def radios_field(context, field, printable=False):
     )
     return mark_safe(  # noqa: S308 (every value escaped)
         f'<div class="{group}">\n<fieldset class="nhsuk-fieldset"'
-        f"{_attr('id', auto_id, context)}{described}>"
+        f"{_attr('id', field.auto_id, context)}{described}>"
         '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">'
         f"{_text(field.label, context)}</legend>\n{hint}{errors}"
         f'<div class="nhsuk-radios nhsuk-radios--small">\n{items}</div>\n</fieldset>\n</div>'
