@@ -11,7 +11,7 @@ from html import escape
 from django import template
 from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -110,7 +110,6 @@ def select_field(context, field):
 @register.simple_tag(takes_context=True)
 def radios_field(context, field, printable=False):
     """A group of radios (includes/radios.html); `printable` draws a box to tick on paper."""
-    group, hint, errors, described = _parts(field, context)
     name = _text(field.html_name, context)
     box = '<span class="signpost-print-box" aria-hidden="true"></span>' if printable else ""
     items = "".join(
@@ -123,13 +122,7 @@ def radios_field(context, field, printable=False):
         f"{_text(option.choice_label, context)}</label></div>\n"
         for option in field
     )
-    return mark_safe(  # noqa: S308 (every value escaped)
-        f'<div class="{group}">\n<fieldset class="nhsuk-fieldset"'
-        f"{_attr('id', field.auto_id, context)}{described}>"
-        '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">'
-        f"{_text(field.label, context)}</legend>\n{hint}{errors}"
-        f'<div class="nhsuk-radios nhsuk-radios--small">\n{items}</div>\n</fieldset>\n</div>'
-    )
+    return _fieldset(field, context, "nhsuk-radios nhsuk-radios--small", items)
 
 
 @register.simple_tag(takes_context=True)
@@ -153,14 +146,21 @@ def checkbox_field(context, field):
 @register.simple_tag(takes_context=True)
 def checkboxes_field(context, field):
     """A group of checkboxes (includes/checkboxes.html), the boxes from checkbox_items."""
+    return _fieldset(
+        field, context, "nhsuk-checkboxes nhsuk-checkboxes--small", checkbox_items(field)
+    )
+
+
+def _fieldset(field, context, classes: str, items: str) -> SafeString:
+    """A group of radios or checkboxes: the field's fieldset, legend, hint and errors around
+    `items` (markup, each value in it escaped)."""
     group, hint, errors, described = _parts(field, context)
     return mark_safe(  # noqa: S308 (every value escaped)
         f'<div class="{group}">\n<fieldset class="nhsuk-fieldset"'
         f"{_attr('id', field.auto_id, context)}{described}>"
         '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">'
         f"{_text(field.label, context)}</legend>\n{hint}{errors}"
-        '<div class="nhsuk-checkboxes nhsuk-checkboxes--small">\n'
-        f"{checkbox_items(field)}</div>\n</fieldset>\n</div>"
+        f'<div class="{classes}">\n{items}</div>\n</fieldset>\n</div>'
     )
 
 
