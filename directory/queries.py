@@ -8,6 +8,7 @@ import numpy as np
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from config.by_ids import ByIds
 from directory import listing
 from directory.geometry import bounding_box, geodesic_km, haversine_km
 from directory.models import (
@@ -139,6 +140,15 @@ class ListingFacts:
         return listing.open_days_text(self.schedules)
 
 
+_SCHEDULES = ByIds(
+    lambda ids: (
+        Schedule.objects.filter(service_id__in=ids)
+        .order_by("service_id", "by_appointment", "weekday", "opens_at")
+        .values_list("service_id", "weekday", "opens_at", "closes_at", "by_appointment")
+    )
+)
+
+
 def listing_details(costs: dict[int, tuple[bool | None, str]]) -> dict[int, ListingFacts]:
     """The shown services' cost and schedules, by id, in one query whatever their number.
     `costs` is each shown service's (is_free, cost), as matching reads them with the rest of a
@@ -149,11 +159,7 @@ def listing_details(costs: dict[int, tuple[bool | None, str]]) -> dict[int, List
     fifty cards would spend more on building them than on the queries).
     """
     schedules: dict[int, list[ScheduleRow]] = {}
-    for service_id, *row in (
-        Schedule.objects.filter(service_id__in=list(costs))
-        .order_by("service_id", "by_appointment", "weekday", "opens_at")
-        .values_list("service_id", "weekday", "opens_at", "closes_at", "by_appointment")
-    ):
+    for service_id, *row in _SCHEDULES.rows(list(costs)):
         schedules.setdefault(service_id, []).append(ScheduleRow(*row))
     return {
         service_id: ListingFacts(is_free, cost, tuple(schedules.get(service_id, ())))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyproj import Geod
 
+from config.by_ids import ByIds
 from directory.geometry import bounding_box, haversine_km
 from directory.listing import WEEKDAY_SLUGS, day_bit, parse_weekday
 from directory.models import (
@@ -685,23 +686,37 @@ def _covering(index: DirectoryIndex, need_ids, positions: np.ndarray) -> dict:
     }
 
 
+# A returned service's display fields, the areas it serves and a location's address: read for
+# the rows shown only.
+_DISPLAY_FIELDS = ByIds(
+    lambda ids: Service.objects.filter(pk__in=ids).order_by().values_list(
+        "id", "name", "organisation__name", "description", "referral_route", "phone", "email",
+        "website", "is_free", "cost",
+    )
+)  # fmt: skip
+_AREAS_SERVED = ByIds(
+    lambda ids: (
+        Service.areas_served.through.objects.filter(service_id__in=ids)
+        .order_by()
+        .values_list("service_id", "area__name", "area__kind")
+    )
+)
+_ADDRESSES = ByIds(
+    lambda ids: (
+        Location.objects.filter(pk__in=ids).order_by().values_list("id", "address", "postcode")
+    )
+)
+
+
 def _entries(index: DirectoryIndex, positions: np.ndarray, elsewhere: np.ndarray) -> dict:
     """The returned rows' entries: flags from the index, display fields from the database (one
     query, and one more for the areas served of services found only because they are near)."""
     ids = [int(i) for i in index.ids[positions]]
-    rows = {
-        row[0]: row
-        for row in Service.objects.filter(pk__in=ids).values_list(
-            "id", "name", "organisation__name", "description", "referral_route", "phone",
-            "email", "website", "is_free", "cost",
-        )
-    }  # fmt: skip
+    rows = {row[0]: row for row in _DISPLAY_FIELDS.rows(ids)}
     served: dict[int, list[str]] = {}
     near_only = [ids[i] for i in np.flatnonzero(elsewhere).tolist()]
     if near_only:
-        for service_id, name, kind in Service.areas_served.through.objects.filter(
-            service_id__in=near_only
-        ).values_list("service_id", "area__name", "area__kind"):
+        for service_id, name, kind in _AREAS_SERVED.rows(near_only):
             served.setdefault(service_id, []).append(Area(name=name, kind=kind).short_name)
     national = set(positions[_in_sorted(positions, index.national)].tolist())
     entries = {}
@@ -772,10 +787,7 @@ def _addresses(index, resolved, positions: list[int]) -> dict[int, tuple[str, st
         best = rows[start + int(np.argmin(each[start : start + count]))]
         best_of[position] = int(index.loc_id[best])
     found = {
-        pk: (address, postcode)
-        for pk, address, postcode in Location.objects.filter(
-            pk__in=list(best_of.values())
-        ).values_list("id", "address", "postcode")
+        pk: (address, postcode) for pk, address, postcode in _ADDRESSES.rows(list(best_of.values()))
     }
     return {position: found[loc] for position, loc in best_of.items() if loc in found}
 

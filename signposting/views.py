@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from audit import log as audit
 from audit.models import Action
+from config.by_ids import ByIds
 from directory.models import DeliveryMode, Need, Service
 from directory.queries import practices_in
 from signposting import result_cards
@@ -60,6 +61,11 @@ CARRIED = [
 ]
 
 
+_TEAM_FUNDING = ByIds(
+    lambda ids: Membership.objects.filter(user_id__in=ids).values_list("team__funding_area_id")
+)
+
+
 @never_cache
 @login_required
 def search(request, results=False):
@@ -98,8 +104,9 @@ def search(request, results=False):
                 save_last_search(request.session, request.POST, refine=refine)
                 return redirect("search-results")
     # The type-ahead's practices: those of the area that funds the user's team.
-    membership = Membership.objects.filter(user=request.user).select_related("team").first()
-    funding_area = membership.team.funding_area_id if membership is not None else None
+    # (the user's team's funding area,) if they are in a team (one team a user), else nothing.
+    team = _TEAM_FUNDING.rows([request.user.pk])
+    funding_area = team[0][0] if team else None
     context = {"form": form, "result": result, "practices": practices_in(funding_area)}
     if result is not None:
         context["unmet_needs"] = [
@@ -110,7 +117,7 @@ def search(request, results=False):
         context["carried"] = _carried(form)
         may_record = request.user.has_perm("signposting.add_referral")
         # Someone in no team (an administrator, say) cannot record: say so before they try.
-        context["can_record"] = may_record and membership is not None
+        context["can_record"] = may_record and bool(team)
         context["teamless"] = may_record and not context["can_record"]
         context["groups"] = _result_groups(
             result,
