@@ -241,3 +241,33 @@ def test_a_card_without_a_street_address_shows_the_postcode_alone(client, servic
     shown = card(text, "Postcode only club")
     assert "\nSM1 1AA.</p>" in shown
     assert ", SM1 1AA" not in shown
+
+
+def test_what_the_page_offers_follows_the_users_team(client, services, personas):
+    """A member of a team may record from the results and is offered the practices of the area
+    that funds the team; someone allowed to record but in no team is told why they cannot."""
+    from pathlib import Path
+
+    from django.contrib.auth.models import Group
+
+    from directory.importers.gp_practices import import_gp_practices
+
+    import_gp_practices(
+        Path(__file__).resolve().parent.parent / "fixtures" / "gp_practices_demo.csv"
+    )
+    search = {"home_postcode": "SM1 1AA", "gp_area": "E09000029", "needs": ["isolation"]}
+
+    client.force_login(personas["outsider"])  # a link worker in the Sutton team
+    text = client.post("/search/", search, follow=True).content.decode()
+    assert "Record a referral to Sutton befriending" in text
+    assert 'id="teamless"' not in text
+    datalist = text[text.index('<datalist id="practices">') : text.index("</datalist>")]
+    assert "SUTTON (DEMO) (Z000" in datalist and "CROYDON" not in datalist
+
+    teamless = personas["lead"]
+    teamless.groups.add(Group.objects.get(name="Link worker"))
+    client.force_login(teamless)
+    text = client.post("/search/", search, follow=True).content.decode()
+    assert 'id="teamless"' in text
+    assert "Record a referral to" not in text
+    assert '<datalist id="practices"></datalist>' in text
