@@ -6,7 +6,7 @@ Steps:
      project (WAL journal, so that readers and the writer do not block each other). Migrated,
      with areas, needs, every UK postcode and a 200,000-service synthetic directory, each step
      skipped when already done; the load test's own users (random passwords, API tokens).
-  2. The server: gunicorn, four processes of four threads each (--preload: the code is
+  2. The server: gunicorn, four processes of four threads each (THREADS; --preload: the code is
      loaded once, before the workers fork, and its pages are shared), on 127.0.0.1 only,
      DEBUG off, a random SECRET_KEY, secure cookies, behind the documented proxy header
      (SECURE_PROXY_SSL_HEADER), static files collected. The index file is built first
@@ -32,6 +32,8 @@ import threading
 import time
 from pathlib import Path
 
+from config.env import env_int
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-results" / "loadtest"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -39,7 +41,9 @@ START, END = "<!-- loadtest:start -->", "<!-- loadtest:end -->"
 SERVICES = 200_000
 USERS = 20
 WORKERS = 4
-THREADS = 4  # a slow report page then holds up one thread, not every request of its process
+# Threads a process, as the server reads them (gunicorn.conf.py): a slow report page then holds
+# up one thread, not every request of its process. THREADS=1 make loadtest tries one.
+THREADS = env_int("THREADS", 4)
 EDIT_EVERY = 30
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "120"))
 PROXY_HEADER = "HTTP_X_FORWARDED_PROTO,https"
