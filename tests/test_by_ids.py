@@ -107,9 +107,9 @@ def test_the_sql_is_written_once_per_bucket_of_counts(services):
     ids = [s.pk for s in services]
     assert {pk for pk, _ in names.rows(ids[:3])} == set(ids[:3])
     assert {pk for pk, _ in names.rows(ids[:BUCKET])} == set(ids[:BUCKET])
-    assert built == [BUCKET]  # three ids and sixteen: one text
+    assert built == [BUCKET, BUCKET]  # three ids and sixteen: one text (built twice, checked)
     assert {pk for pk, _ in names.rows(ids[: BUCKET + 2])} == set(ids[: BUCKET + 2])
-    assert built == [BUCKET, 2 * BUCKET]
+    assert built == [BUCKET, BUCKET, 2 * BUCKET, 2 * BUCKET]
     with CaptureQueriesContext(connection) as queries:
         names.rows(ids[:5])
     assert len(queries) == 1 and queries[0]["sql"].count("%s") == 0  # the ids bound as values
@@ -123,19 +123,45 @@ def test_counts_share_few_sql_texts(count, size):
     assert bucket(count) == size
 
 
-def test_a_query_that_does_not_take_the_ids_as_parameters_is_refused(db):
-    never = ByIds(lambda ids: Service.objects.filter(pk__gt=0).values_list("id"))
-    with pytest.raises(ValueError, match="each id as a parameter"):
-        never.rows([1])
-    annotated = ByIds(
-        lambda ids: (
-            Service.objects.filter(pk__in=ids)
-            .annotate(doubled=F("id") * 2)
-            .values_list("id", "doubled")
-        )
-    )
-    with pytest.raises(ValueError, match="without annotations"):
-        annotated.rows([1])
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda ids: Service.objects.filter(pk__gt=0).values_list("id"), "each id as a parameter"),
+        # A negative parameter of its own would be taken for an id.
+        (
+            lambda ids: Service.objects.filter(pk__in=ids).exclude(pk=-1).values_list("id"),
+            "and no other",
+        ),
+        (
+            lambda ids: (
+                Service.objects.filter(pk__in=ids)
+                .annotate(doubled=F("id") * 2)
+                .values_list("id", "doubled")
+            ),
+            "without annotations",
+        ),
+        # distinct selects the ordering's columns too, which the ORM would cut off.
+        (
+            lambda ids: Service.objects.filter(pk__in=ids).distinct().values_list("name"),
+            "distinct",
+        ),
+        (lambda ids: Service.objects.filter(pk__in=ids).values_list("id", flat=True), "tuples"),
+        (lambda ids: Service.objects.filter(pk__in=ids).values_list("id", named=True), "tuples"),
+        (lambda ids: Service.objects.filter(pk__in=ids), "tuples"),
+    ],
+)
+def test_a_query_it_cannot_copy_faithfully_is_refused(db, build, message):
+    with pytest.raises(ValueError, match=message):
+        ByIds(build).rows([1])
+
+
+def test_ids_may_be_numpys_integers_but_not_text(services):
+    import numpy as np
+
+    ids = np.array([s.pk for s in services[:2]], dtype=np.int64)
+    assert sorted(row[0] for row in _DISPLAY_FIELDS.rows(ids)) == sorted(ids.tolist())
+    with pytest.raises(TypeError):
+        _DISPLAY_FIELDS.rows([str(services[0].pk)])
 
 
 def test_values_the_driver_leaves_as_text_are_converted_as_the_orm_converts_them(services):
@@ -151,3 +177,32 @@ def test_values_the_driver_leaves_as_text_are_converted_as_the_orm_converts_them
     assert isinstance(languages, list)
     assert created_at.tzinfo is not None
     assert last_reviewed == dt.date(2026, 1, 1)
+
+
+def test_every_query_by_ids_gives_its_querysets_rows(services, personas):
+    """Each ByIds in use, against the ORM running the queryset it is built from."""
+    from accounts.backends import _PERMISSIONS
+    from signposting.matching import _AREAS_SERVED
+    from signposting.views import _TEAM_FUNDING
+
+    service_ids = [s.pk for s in services]
+    user_ids = [u.pk for u in personas.values()]
+    uses = [
+        (_DISPLAY_FIELDS, service_ids),
+        (_AREAS_SERVED, service_ids),
+        (_ADDRESSES, list(Location.objects.values_list("pk", flat=True))),
+        (_SCHEDULES, service_ids),
+        (_PERMISSIONS, user_ids[:1]),
+        (_PERMISSIONS, user_ids),
+        (_TEAM_FUNDING, user_ids[:1]),
+        (_TEAM_FUNDING, user_ids),
+    ]
+    for by_ids, ids in uses:
+        for count in sorted({1, 2, len(ids)}):
+            rows = by_ids.rows(ids[:count])
+            orm = list(by_ids._build(ids[:count]))
+            assert rows, (by_ids, count)
+            if by_ids._build(ids).query.order_by:  # ordered: the same order
+                assert rows == orm
+            else:
+                assert sorted(rows, key=repr) == sorted(orm, key=repr)
