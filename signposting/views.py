@@ -104,7 +104,7 @@ def search(request, results=False):
                 save_last_search(request.session, request.POST, refine=refine)
                 return redirect("search-results")
     # The type-ahead's practices: those of the area that funds the user's team.
-    # (the user's team's funding area,) if they are in a team (one team a user), else nothing.
+    # A row (the funding area,) for a user in a team (one team a user), none for anyone else.
     team = _TEAM_FUNDING.rows([request.user.pk])
     funding_area = team[0][0] if team else None
     context = {"form": form, "result": result, "practices": practices_in(funding_area)}
